@@ -1,0 +1,624 @@
+"""Model nodes, built while lark parses.
+
+The builder is lark's inline transformer: each grammar rule, when reduced,
+calls the method of the same name with its children (every token kept, so
+spans come from the tokens themselves). No parse tree is built, and nothing
+recurses: LALR reduces bottom-up.
+
+This stage knows what each declaration may hold: which items stand in which
+block, which settings exist, and which kind of value (money, a time, a
+percent, ...) each one takes. A value of the wrong kind is reported with the
+form that would have been right. Names, ranges and cross-references are the
+checker's (check.py).
+
+Nodes are made with `model_construct`: the builder already knows their
+types, and validating them again would cost most of the parse time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lark import Token, Transformer
+
+from planlang.diagnostics import Problems, did_you_mean, one_of
+from planlang.model import (
+    NO_TRIVIA, BinOp, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Money, Negate,
+    Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range, Rate,
+    Ref, Require, Resource, Segment, Setting, Span, Term, Uniform, Unlimited,
+    Usage, Values, Worth, number_text,
+)
+from planlang.units import HOURS, KILOWATT_HOURS, KILOWATTS, UNIT_KINDS, parse_number
+
+# What each setting takes. Kinds: money, number, percent, time, power,
+# rate/time (money per hour), rate/energy (money per kWh), gpu time.
+SETTINGS = {
+    "gpu": {
+        "hourly": "rate/time", "price": "money", "lifespan": "time", "power": "power",
+        "pue": "number", "electricity": "rate/energy", "overhead": "rate/time",
+        "utilization": "percent", "fleet": "number",
+    },
+    "resource": {"gpu": "gpu time", "cost": "money", "success": "percent", "attempts": "number"},
+    "segment": {"users": "number", "buckets": "number", "outside": "money"},
+    "plan": {"price": "money"},
+}
+MAX_NUMBER = 1e15  # beyond this, sums of money lose cents in floating point
+# Example units shown when a unit is missing.
+EXAMPLE_UNIT = {"lifespan": "months", "power": "W", "gpu": "s"}
+
+ITEM_WORDS = {
+    Quota: "quota", Usage: "usage", Worth: "value", Overage: "overage",
+    Pack: "pack", Features: "feature",
+}
+ITEM_HOME = {"quota": "plan", "overage": "plan", "pack": "plan", "feature": "plan",
+             "usage": "segment", "value": "segment"}
+ALLOWED_ITEMS = {
+    "gpu": (Setting,),
+    "resource": (Setting,),
+    "segment": (Setting, Usage, Worth),
+    "plan": (Setting, Quota, Overage, Pack, Features),
+}
+COMPARE_HINTS = {
+    ">": "use '>=': a catalog figure can only be held at or above a bound",
+    "<": "use '<=': a catalog figure can only be held at or below a bound",
+    "=": "write '==' to require equality",
+    "!=": "'!=' is not a requirement the solver can hold; use '>=' or '<='",
+}
+
+
+PUNCTUATION = frozenset({
+    "_NL", "EQUAL", "IN", "TILDE", "AT", "FOR", "ON", "STEP", "COMMA", "MINUS", "PLUS",
+    "STAR", "SLASH", "PERCENT", "LSQB", "RSQB", "LPAR", "RPAR", "LBRACE", "RBRACE",
+    "__ANON_4", "CURRENCY", "GPU", "RESOURCE", "FEATURE", "SEGMENT", "PLAN", "REQUIRE",
+    "QUOTA", "USAGE", "VALUE", "OVERAGE", "PACK", "UNLIMITED",
+})
+
+
+def _start(part) -> tuple[int, int]:
+    if isinstance(part, Token):
+        return part.line, part.column
+    return part.span.line, part.span.column
+
+
+def _end(part) -> tuple[int, int]:
+    if isinstance(part, Token):
+        return part.end_line, part.end_column
+    return part.span.end_line, part.span.end_column
+
+
+def _placed(child) -> bool:
+    return child is not None and not isinstance(child, (bool, list, tuple))
+
+
+def span_of(children: list) -> Span:
+    """From the first child to the last (tokens and built nodes)."""
+    first, last = children[0], children[-1]
+    if not _placed(first):
+        first = next(c for c in children if _placed(c))
+    if not _placed(last):
+        last = next(c for c in reversed(children) if _placed(c))
+    (line, column), (end_line, end_column) = _start(first), _end(last)
+    return Span(line, column, end_line, end_column)
+
+
+def parts(children: list) -> list:
+    """Children without punctuation and keywords."""
+    return [c for c in children if not (isinstance(c, Token) and c.type in PUNCTUATION)]
+
+
+def ref(token: Token) -> Ref:
+    return Ref.model_construct(name=str(token), span=span_of([token]), trivia=NO_TRIVIA)
+
+
+def make(cls, children: list, **fields):
+    # every default passed: model_construct deep-copies the defaults it fills in
+    return cls.model_construct(span=span_of(children), trivia=NO_TRIVIA, **fields)
+
+
+@dataclass
+class Body:
+    """A block's items (None for those that failed) and its braces' span."""
+
+    items: list
+    span: Span
+
+
+def describe_value(value) -> str:
+    if isinstance(value, Money):
+        return "money"
+    if isinstance(value, Percent):
+        return "a percent"
+    if isinstance(value, Quantity):
+        return f"a {UNIT_KINDS[value.unit]}"
+    if isinstance(value, Rate):
+        return f"a rate per {value.per}"
+    if isinstance(value, (Values, Range)):
+        return "a choice"
+    if isinstance(value, Unlimited):
+        return "'unlimited'"
+    if isinstance(value, GpuTime):
+        return "GPU time"
+    if isinstance(value, (Lognormal, Uniform)):
+        return "a distribution"
+    return "a plain number"
+
+
+def _plain(value) -> str:
+    """The written magnitude of a scalar, for hints."""
+    text = getattr(value, "text", None)
+    if text is None:
+        amount = getattr(value, "value", getattr(value, "amount", 0.0))
+        text = number_text(abs(amount))
+    return text
+
+
+class Builder(Transformer):
+    """Lark's inline transformer for the .plan grammar. Parts that fail
+    become None (with a problem added) and their parents drop them, so one
+    mistake yields one message. `problems` and `partial` are set for each
+    parse by the parser."""
+
+    def __init__(self) -> None:
+        super().__init__(visit_tokens=False)
+        self.problems = Problems()
+        self.partial: set[int] = set()  # first lines of blocks that lost an item
+        self.amounts: list[Money] = []  # for the checker's currency check
+
+    # ---- literals ----------------------------------------------------------
+
+    def _magnitude(self, text: str, children) -> float | None:
+        value = parse_number(text)
+        if value > MAX_NUMBER:
+            self.problems.add(span_of(children), f"{text} is larger than planlang handles "
+                              f"({MAX_NUMBER:.0e}); check the number of digits")
+            return None
+        return value
+
+    def number(self, children):
+        tok = children[0]
+        value = self._magnitude(str(tok), children)
+        return None if value is None else make(Number, children, value=value, text=str(tok))
+
+    def money(self, children):
+        tok = children[0]
+        if tok.type == "MONEY":
+            text, currency = str(tok)[1:], str(tok)[0]
+        else:
+            text, currency = str(tok), str(children[1])
+        value = self._magnitude(text, children)
+        if value is None:
+            return None
+        money = make(Money, children, amount=value, currency=currency, text=text)
+        self.amounts.append(money)
+        return money
+
+    def percent(self, children):
+        tok = children[0]
+        value = self._magnitude(str(tok), children)
+        return None if value is None else make(Percent, children, value=value, text=str(tok))
+
+    def quantity(self, children):
+        tok, unit = children
+        value = self._magnitude(str(tok), children)
+        if value is None:
+            return None
+        return make(Quantity, children, value=value, unit=str(unit), text=str(tok))
+
+    def rate(self, children):
+        money, _, unit = children
+        if money is None:
+            return None
+        return make(Rate, children, money=money, per=str(unit))
+
+    def negative(self, children):
+        value = children[1]
+        if value is None:
+            return None
+        span = span_of(children)
+        if isinstance(value, Rate):
+            money = value.money.model_copy(update={"amount": -value.money.amount})
+            return value.model_copy(update={"money": money, "span": span})
+        if isinstance(value, Money):
+            return value.model_copy(update={"amount": -value.amount, "span": span})
+        return value.model_copy(update={"value": -value.value, "span": span})
+
+    def gpu_time(self, children):
+        time, _, pool = children
+        if time is None:
+            return None
+        return make(GpuTime, children, time=time, gpu=ref(pool))
+
+    def values(self, children):
+        items = []
+        for item in parts(children):
+            if item is None:
+                continue
+            if isinstance(item, (Values, Range, Lognormal, Uniform, GpuTime)):
+                self.problems.add(item.span, "a list holds single values, not "
+                                  + describe_value(item))
+                continue
+            items.append(item)
+        return make(Values, children, items=tuple(items))
+
+    def range(self, children):
+        ends = parts(children)
+        if any(c is None for c in ends):
+            return None
+        start, stop, *step = ends
+        return make(Range, children, start=start, stop=stop, step=step[0] if step else None)
+
+    def unlimited(self, children):
+        return make(Unlimited, children)
+
+    def argument(self, children):
+        if len(children) == 3:
+            return (str(children[0]), children[2], span_of(children))
+        return (None, children[0], span_of(children))
+
+    def call(self, children):
+        name, *args = parts(children)
+        span = span_of(children)
+        if any(a[1] is None for a in args):
+            return None
+        if str(name) == "lognormal":
+            named = {a[0]: a for a in args if a[0]}
+            if len(args) != 2 or set(named) != {"median", "p90"}:
+                self.problems.add(span, "lognormal takes two named values: "
+                                  "lognormal(median = M, p90 = X)")
+                return None
+            if not self._numbers(named.values(), "lognormal"):
+                return None
+            return Lognormal.model_construct(median=named["median"][1], p90=named["p90"][1],
+                                             span=span, trivia=NO_TRIVIA)
+        if str(name) == "uniform":
+            named = {a[0]: a for a in args if a[0]}
+            if len(args) == 2 and not named:
+                low, high = args
+            elif len(args) == 2 and set(named) == {"low", "high"}:
+                low, high = named["low"], named["high"]
+            else:
+                self.problems.add(span, "uniform takes its two ends: uniform(LO, HI)")
+                return None
+            if not self._numbers((low, high), "uniform"):
+                return None
+            return Uniform.model_construct(low=low[1], high=high[1], span=span, trivia=NO_TRIVIA)
+        self.problems.add(span_of([name]), f"unknown distribution '{name}'; use "
+                          "lognormal(median = M, p90 = X) or uniform(LO, HI)")
+        return None
+
+    def _numbers(self, args, where: str) -> bool:
+        ok = True
+        for _, value, span in args:
+            if not isinstance(value, Number):
+                self.problems.add(span, f"{where} takes plain usage counts, not {describe_value(value)}")
+                ok = False
+        return ok
+
+    # ---- expressions -------------------------------------------------------
+
+    def _binop(self, op, children):
+        left, _, right = children
+        if left is None or right is None:
+            return None
+        return make(BinOp, children, op=op, left=left, right=right)
+
+    def add(self, children):
+        return self._binop("+", children)
+
+    def subtract(self, children):
+        return self._binop("-", children)
+
+    def multiply(self, children):
+        return self._binop("*", children)
+
+    def divide(self, children):
+        return self._binop("/", children)
+
+    def negate(self, children):
+        operand = children[1]
+        return None if operand is None else make(Negate, children, operand=operand)
+
+    def unary(self, children):
+        return children[1]  # "(" expr ")"
+
+    def term(self, children):
+        function, *args = parts(children)
+        return make(Term, children, function=ref(function), args=tuple(ref(a) for a in args))
+
+    def compare(self, children):
+        return (str(children[0]), span_of(children))
+
+    # ---- items ---------------------------------------------------------------
+
+    def _keyed(self, cls, children, key: str, op: str | None = None):
+        name, value = [c for c in parts(children)]
+        if value is None:
+            return None
+        fields = {key: ref(name), "value": value}
+        if op is not None:
+            fields["op"] = op
+        return make(cls, children, **fields)
+
+    def setting(self, children):
+        return self._keyed(Setting, children, "key", "=")
+
+    def setting_in(self, children):
+        return self._keyed(Setting, children, "key", "in")
+
+    def quota(self, children):
+        return self._keyed(Quota, children, "resource", "=")
+
+    def quota_in(self, children):
+        return self._keyed(Quota, children, "resource", "in")
+
+    def usage(self, children):
+        return self._keyed(Usage, children, "resource", "=")
+
+    def usage_dist(self, children):
+        return self._keyed(Usage, children, "resource", "~")
+
+    def worth(self, children):
+        name, amount = parts(children)
+        if amount is None:
+            return None
+        if not isinstance(amount, Money):
+            self._wrong(amount, f"the value of {name} is money, e.g. $0.01")
+            return None
+        return make(Worth, children, target=ref(name), amount=amount)
+
+    def overage(self, children):
+        name, price = parts(children)
+        return None if price is None else make(Overage, children, resource=ref(name), price=price)
+
+    def pack(self, children):
+        name, size, price = parts(children)
+        if size is None or price is None:
+            return None
+        if not isinstance(size, Number):
+            self._wrong(size, f"a pack's size is a plain count of {name} units")
+            return None
+        return make(Pack, children, resource=ref(name), size=size, price=price)
+
+    def features(self, children):
+        return make(Features, children, names=tuple(ref(c) for c in parts(children)))
+
+    def block(self, children):
+        return Body([c for c in children if not isinstance(c, Token)], span_of(children))
+
+    def items(self, children):
+        return [c for c in children if not isinstance(c, Token)]
+
+    # ---- statements ----------------------------------------------------------
+
+    def currency(self, children):
+        return make(Currency, children, code=ref(children[1]))
+
+    def feature(self, children):
+        return make(Feature, children, name=ref(children[1]))
+
+    def _block(self, cls, kind: str, children, **fields):
+        name, body = children[1], children[-1]
+        fields.setdefault("optional", False) if cls is Plan else None
+        return make(cls, children, name=ref(name), items=self.fit_items(kind, body.items, name.line),
+                    **fields)
+
+    def gpu(self, children):
+        return self._block(Gpu, "gpu", children)
+
+    def resource(self, children):
+        return self._block(Resource, "resource", children)
+
+    def segment(self, children):
+        return self._block(Segment, "segment", children)
+
+    def optional(self, children):
+        return children[0]
+
+    def plan(self, children):
+        return self._block(Plan, "plan", children, optional=len(children) == 4)
+
+    def require(self, children):
+        _, left, (op, op_span), right = children
+        if op in COMPARE_HINTS:
+            self.problems.add(op_span, f"unknown comparison '{op}'; {COMPARE_HINTS[op]}")
+            return None
+        if left is None or right is None:
+            return None
+        return make(Require, children, left=left, op=op, right=right)
+
+    def objective(self, children):
+        sense, expr = children
+        if expr is None:
+            return None
+        return make(Objective, children, sense=str(sense), expr=expr)
+
+    def start(self, children):
+        return [c for c in children if not isinstance(c, Token) and c is not None]
+
+    # ---- what may stand where ------------------------------------------------
+
+    def fit_items(self, kind: str, items: list, line: int) -> tuple:
+        """The items that may stand in a `kind` block, as they should; the
+        others are reported, and the block is marked as having lost some."""
+        kept = []
+        for item in items:
+            if item is None:
+                self.partial.add(line)
+            elif not isinstance(item, ALLOWED_ITEMS[kind]):
+                word = ITEM_WORDS[type(item)]
+                self.problems.add(item.span, f"'{word}' belongs in a {ITEM_HOME[word]}, "
+                                  f"not in a {kind}")
+            elif self._fits(kind, item):
+                kept.append(item)
+            else:
+                self.partial.add(line)
+        return tuple(kept)
+
+    def _fits(self, kind: str, item) -> bool:
+        if isinstance(item, Setting):
+            return self._setting(kind, item)
+        if isinstance(item, Quota):
+            return self._choice_or_fixed(item, "count", "quota")
+        if isinstance(item, Usage):
+            return self._usage(item)
+        if isinstance(item, Overage):
+            return self._offer(item.price, "an overage price")
+        if isinstance(item, Pack):
+            return self._offer(item.price, "a pack's price")
+        return True
+
+    def _setting(self, kind: str, item: Setting) -> bool:
+        key = item.key.name
+        known = SETTINGS[kind]
+        if key not in known:
+            elsewhere = [k for k, keys in SETTINGS.items() if key in keys and k != kind]
+            if elsewhere:
+                message = f"'{key}' is a {elsewhere[0]} setting, not a {kind} one"
+            else:
+                message = f"unknown {kind} setting '{key}'{did_you_mean(key, known)}"
+                if not did_you_mean(key, known):
+                    message += f"; a {kind} takes {one_of(known)}"
+            self.problems.add(item.key.span, message)
+            return False
+        if kind == "plan" and key == "price":
+            return self._choice_or_fixed(item, "money", "price")
+        if item.op == "in":
+            self.problems.add(item.key.span, f"{key} cannot be a choice; write {key} = ...")
+            return False
+        return self._expect(item.value, known[key], key)
+
+    def _choice_or_fixed(self, item, kind: str, what: str) -> bool:
+        value = item.value
+        if item.op == "in":
+            if not isinstance(value, (Values, Range)):
+                self.problems.add(value.span, f"'in' takes a list or a range of choices; "
+                                  f"for a fixed {what} write '='")
+                return False
+            if isinstance(value, Values) and not value.items:
+                self.problems.add(value.span, "an empty list offers nothing to choose")
+                return False
+            return self._each(value, kind, what)
+        if isinstance(value, (Values, Range)):
+            self.problems.add(value.span, f"to offer a choice of {what}, write 'in' instead of '='")
+            return False
+        return self._expect(value, kind, what)
+
+    def _offer(self, value, what: str) -> bool:
+        if isinstance(value, (Values, Range)):
+            if isinstance(value, Values) and not value.items:
+                self.problems.add(value.span, "an empty list offers nothing to choose")
+                return False
+            return self._each(value, "money", what)
+        return self._expect(value, "money", what)
+
+    def _each(self, choice, kind: str, what: str) -> bool:
+        parts = choice.items if isinstance(choice, Values) else (
+            [choice.start, choice.stop] + ([choice.step] if choice.step else []))
+        ok = True
+        for part in parts:
+            if isinstance(choice, Range) and isinstance(part, Unlimited):
+                self.problems.add(part.span, "a range has numbers at both ends; "
+                                  "list 'unlimited' in [...] instead")
+                ok = False
+            else:
+                ok = self._expect(part, kind, what) and ok
+        return ok
+
+    def _usage(self, item: Usage) -> bool:
+        value = item.value
+        name = item.resource.name
+        if item.op == "~":
+            if isinstance(value, (Lognormal, Uniform)):
+                return True
+            self.problems.add(value.span, f"'~' takes a distribution such as lognormal(median = M, "
+                              f"p90 = X); for a fixed usage write usage {name} = N")
+            return False
+        if isinstance(value, (Lognormal, Uniform)):
+            self.problems.add(value.span, f"a distribution follows '~': usage {name} ~ ...")
+            return False
+        if isinstance(value, Values):
+            return all([self._expect(v, "number", f"usage of {name}") for v in value.items])
+        return self._expect(value, "number", f"usage of {name}")
+
+    def _wrong(self, value, message: str) -> None:
+        self.problems.add(value.span, f"{message}, not {describe_value(value)}")
+
+    def _expect(self, value, kind: str, what: str) -> bool:
+        """Whether `value` is of `kind`; otherwise say what to write."""
+        if kind == "count":
+            if isinstance(value, (Number, Unlimited)):
+                return True
+            self._wrong(value, f"a {what} counts units: write a number or 'unlimited'")
+            return False
+        if kind == "money":
+            if isinstance(value, Money):
+                return True
+            if isinstance(value, Number):
+                self.problems.add(value.span, f"{what} is money: write ${_plain(value)}")
+            else:
+                self._wrong(value, f"{what} is money")
+            return False
+        if kind == "number":
+            if isinstance(value, Number):
+                return True
+            self._wrong(value, f"{what} is a plain number")
+            return False
+        if kind == "percent":
+            if isinstance(value, Percent):
+                return True
+            if isinstance(value, Number):
+                hint = _plain(value) + "%"
+                if 0 < value.value <= 1:
+                    hint = f"{value.value * 100:g}% for {_plain(value)}"
+                self.problems.add(value.span, f"{what} is a percent: write {hint}")
+            else:
+                self._wrong(value, f"{what} is a percent")
+            return False
+        if kind in ("time", "power"):
+            units = HOURS if kind == "time" else KILOWATTS
+            if isinstance(value, Quantity) and value.unit in units:
+                return True
+            if isinstance(value, Number):
+                example = EXAMPLE_UNIT.get(what, "h")
+                self.problems.add(value.span, f"{what} needs a {kind} unit: write "
+                                  f"{_plain(value)} {example} (units: {', '.join(_unit_names(units))})")
+            else:
+                self._wrong(value, f"{what} takes a {kind} unit ({', '.join(_unit_names(units))})")
+            return False
+        if kind in ("rate/time", "rate/energy"):
+            per = "hour" if kind == "rate/time" else "kWh"
+            units = HOURS if kind == "rate/time" else KILOWATT_HOURS
+            if isinstance(value, Rate) and value.per in units:
+                return True
+            if isinstance(value, Rate):
+                self.problems.add(value.span, f"{what} is money per {per}, not per {value.per}")
+            elif isinstance(value, Money):
+                self.problems.add(value.span, f"{what} is money per {per}: write "
+                                  f"{value.currency}{_plain(value)}/{per}")
+            elif isinstance(value, Number):
+                self.problems.add(value.span, f"{what} is money per {per}: write ${_plain(value)}/{per}")
+            else:
+                self._wrong(value, f"{what} is money per {per}")
+            return False
+        if kind == "gpu time":
+            if isinstance(value, GpuTime):
+                return self._expect(value.time, "time", "gpu")
+            if isinstance(value, Quantity) and value.unit in HOURS:
+                self.problems.add(value.span, f"say which GPU pool runs it: gpu = "
+                                  f"{_plain(value)} {value.unit} on NAME")
+            elif isinstance(value, Number):
+                self.problems.add(value.span, f"gpu is GPU time per unit on a pool: "
+                                  f"gpu = {_plain(value)} s on NAME")
+            else:
+                self._wrong(value, "gpu is GPU time per unit, e.g. gpu = 0.9 s on h100")
+            return False
+        raise AssertionError(kind)
+
+
+def _unit_names(units: dict) -> list[str]:
+    seen = []
+    for unit in units:
+        base = unit[:-1] if unit.endswith("s") and unit[:-1] in units else unit
+        if base not in seen:
+            seen.append(base)
+    return seen

@@ -1,0 +1,456 @@
+"""The typed model of a .plan file.
+
+Every node carries a `span` (where it stands in its file) and `trivia` (the
+comments and blank lines around it, and whether a block sat on one line).
+Literals also keep their `text`, so `150M` is written back as `150M`. Those
+three fields record how something was *written*, not what it *means*:
+equality and hashing ignore them, so a formatted file parses back to a model
+equal to the original.
+
+Blocks keep their items in written order (the formatter needs that, and the
+comments hang on items); the typed properties (`Gpu.price`, `Plan.quotas`,
+...) read them for the solver. They assume a checked model.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal, NamedTuple, Union
+
+from pydantic import BaseModel, ConfigDict
+
+WRITTEN_FIELDS = frozenset({"span", "trivia", "text"})
+
+
+class Span(NamedTuple):
+    """1-based line and column of a node's first character, and the line and
+    column just past its last one. Line 0 means "not from a file". A plain
+    tuple: a file holds tens of thousands of them."""
+
+    line: int = 0
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+
+    @property
+    def known(self) -> bool:
+        return self.line > 0
+
+
+class Trivia(BaseModel):
+    """What the formatter keeps besides the meaning: comment lines and single
+    blank lines before a node ("" stands for a blank line), the comment
+    ending its last line, the comment after a block's `{`, the comment lines
+    before its `}`, and whether the block was written on one line."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    leading: tuple[str, ...] = ()
+    trailing: str | None = None
+    header: str | None = None
+    closing: tuple[str, ...] = ()
+    one_line: bool = False
+
+
+NOWHERE = Span()
+NO_TRIVIA = Trivia()
+
+
+class Node(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    span: Span = NOWHERE
+    trivia: Trivia = NO_TRIVIA
+
+    def _meaning(self) -> tuple:
+        return tuple(
+            getattr(self, name)
+            for name in type(self).model_fields
+            if name not in WRITTEN_FIELDS
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return NotImplemented
+        return self._meaning() == other._meaning()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._meaning()))
+
+
+# ---- literals --------------------------------------------------------------
+
+
+def number_text(value: float) -> str:
+    """The shortest plain decimal that reads back as `value` (no exponent:
+    the language has none)."""
+    if value == int(value) and abs(value) < 1e16:
+        return str(int(value))
+    return format(Decimal(repr(value)), "f")
+
+
+class Number(Node):
+    value: float
+    text: str | None = None
+
+
+class Percent(Node):
+    """`60%` has value 60; `fraction` is 0.6."""
+
+    value: float
+    text: str | None = None
+
+    @property
+    def fraction(self) -> float:
+        return self.value / 100.0
+
+
+class Money(Node):
+    """An amount in a currency written as a symbol (`$`) or an ISO code
+    (`USD`), exactly as the file wrote it."""
+
+    amount: float
+    currency: str = "$"
+    text: str | None = None
+
+
+class Quantity(Node):
+    """A number with a unit of time, power or energy, in the written unit."""
+
+    value: float
+    unit: str
+    text: str | None = None
+
+
+class Rate(Node):
+    """Money per unit: `$0.08/kWh`, `$2.50/hour`."""
+
+    money: Money
+    per: str
+
+
+class Unlimited(Node):
+    pass
+
+
+class Ref(Node):
+    """A name used (or declared) at a place in the file."""
+
+    name: str
+
+
+class GpuTime(Node):
+    """`0.9 s on h100`: GPU time per unit on one pool."""
+
+    time: Quantity
+    gpu: Ref
+
+
+class Lognormal(Node):
+    median: Number
+    p90: Number
+
+
+class Uniform(Node):
+    low: Number
+    high: Number
+
+
+Scalar = Union[Number, Percent, Money, Quantity, Rate]
+
+
+class Values(Node):
+    """A written list `[a, b, c]`."""
+
+    items: tuple[Union[Scalar, Unlimited], ...]
+
+
+class Range(Node):
+    """`A..B step S`, both ends included. `step` is None when omitted (1)."""
+
+    start: Scalar
+    stop: Scalar
+    step: Scalar | None = None
+
+
+Value = Union[Scalar, Unlimited, Values, Range, GpuTime, Lognormal, Uniform]
+
+
+# ---- block items -----------------------------------------------------------
+
+
+class Setting(Node):
+    """`key = value` or `key in choices` inside a block."""
+
+    key: Ref
+    op: Literal["=", "in"] = "="
+    value: Value
+
+
+class Quota(Node):
+    resource: Ref
+    op: Literal["=", "in"] = "="
+    value: Value
+
+
+class Usage(Node):
+    """`usage R ~ distribution` or `usage R = N | [v1, ..., vK]`."""
+
+    resource: Ref
+    op: Literal["~", "="] = "="
+    value: Value
+
+
+class Worth(Node):
+    """`value R = MONEY`: what one unit of R (or feature R) is worth."""
+
+    target: Ref
+    amount: Money
+
+
+class Overage(Node):
+    resource: Ref
+    price: Value
+
+
+class Pack(Node):
+    resource: Ref
+    size: Number
+    price: Value
+
+
+class Features(Node):
+    names: tuple[Ref, ...]
+
+
+Item = Union[Setting, Quota, Usage, Worth, Overage, Pack, Features]
+
+
+class Block(Node):
+    name: Ref
+    items: tuple[Item, ...] = ()
+
+    def settings(self, key: str) -> list[Setting]:
+        return [i for i in self.items if isinstance(i, Setting) and i.key.name == key]
+
+    def setting(self, key: str) -> Value | None:
+        found = self.settings(key)
+        return found[0].value if found else None
+
+
+# ---- expressions -----------------------------------------------------------
+
+
+class Term(Node):
+    """`margin`, `users(plus)`, `quota(pro, message)`: a figure of the catalog."""
+
+    function: Ref
+    args: tuple[Ref, ...] = ()
+
+
+class BinOp(Node):
+    op: Literal["+", "-", "*", "/"]
+    left: "Expr"
+    right: "Expr"
+
+
+class Negate(Node):
+    operand: "Expr"
+
+
+Expr = Union[Number, Money, Percent, Term, BinOp, Negate]
+
+
+# ---- statements ------------------------------------------------------------
+
+
+class Currency(Node):
+    code: Ref
+
+
+class Gpu(Block):
+    @property
+    def hourly(self) -> Rate | None:
+        return self.setting("hourly")
+
+    @property
+    def price(self) -> Money | None:
+        return self.setting("price")
+
+    @property
+    def lifespan(self) -> Quantity | None:
+        return self.setting("lifespan")
+
+    @property
+    def power(self) -> Quantity | None:
+        return self.setting("power")
+
+    @property
+    def pue(self) -> Number | None:
+        return self.setting("pue")
+
+    @property
+    def electricity(self) -> Rate | None:
+        return self.setting("electricity")
+
+    @property
+    def overhead(self) -> Rate | None:
+        return self.setting("overhead")
+
+    @property
+    def utilization(self) -> Percent | None:
+        return self.setting("utilization")
+
+    @property
+    def fleet(self) -> Number | None:
+        return self.setting("fleet")
+
+
+class Resource(Block):
+    @property
+    def gpu_times(self) -> list[GpuTime]:
+        return [s.value for s in self.settings("gpu")]
+
+    @property
+    def cost(self) -> Money | None:
+        return self.setting("cost")
+
+    @property
+    def success(self) -> Percent | None:
+        return self.setting("success")
+
+    @property
+    def attempts(self) -> Number | None:
+        return self.setting("attempts")
+
+    @property
+    def is_outcome(self) -> bool:
+        return self.success is not None
+
+
+class Feature(Node):
+    name: Ref
+
+
+class Segment(Block):
+    @property
+    def users(self) -> Number | None:
+        return self.setting("users")
+
+    @property
+    def buckets(self) -> Number | None:
+        return self.setting("buckets")
+
+    @property
+    def outside(self) -> Money | None:
+        return self.setting("outside")
+
+    @property
+    def usages(self) -> list[Usage]:
+        return [i for i in self.items if isinstance(i, Usage)]
+
+    @property
+    def worths(self) -> list[Worth]:
+        return [i for i in self.items if isinstance(i, Worth)]
+
+
+class Plan(Block):
+    optional: bool = False
+
+    @property
+    def price(self) -> Setting | None:
+        found = self.settings("price")
+        return found[0] if found else None
+
+    @property
+    def quotas(self) -> list[Quota]:
+        return [i for i in self.items if isinstance(i, Quota)]
+
+    @property
+    def overages(self) -> list[Overage]:
+        return [i for i in self.items if isinstance(i, Overage)]
+
+    @property
+    def packs(self) -> list[Pack]:
+        return [i for i in self.items if isinstance(i, Pack)]
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [ref.name for i in self.items if isinstance(i, Features) for ref in i.names]
+
+
+Compare = Literal[">=", "<=", "=="]
+
+
+class Require(Node):
+    left: Expr
+    op: Compare
+    right: Expr
+
+
+class Objective(Node):
+    sense: Literal["maximize", "minimize"]
+    expr: Expr
+
+
+Statement = Union[Currency, Gpu, Resource, Feature, Segment, Plan, Require, Objective]
+
+
+class Model(Node):
+    """A whole .plan file. `path` names the file for messages and is not part
+    of the meaning, like spans."""
+
+    statements: tuple[Statement, ...] = ()
+    path: str = "<string>"
+
+    def _meaning(self) -> tuple:
+        return (self.statements,)
+
+    def _named(self, kind: type) -> dict[str, Node]:
+        out: dict[str, Node] = {}
+        for s in self.statements:
+            if isinstance(s, kind):
+                out.setdefault(s.name.name, s)
+        return out
+
+    @property
+    def currency(self) -> str:
+        for s in self.statements:
+            if isinstance(s, Currency):
+                return s.code.name
+        return "USD"
+
+    @property
+    def gpus(self) -> dict[str, Gpu]:
+        return self._named(Gpu)
+
+    @property
+    def resources(self) -> dict[str, Resource]:
+        return self._named(Resource)
+
+    @property
+    def features(self) -> dict[str, Feature]:
+        return self._named(Feature)
+
+    @property
+    def segments(self) -> dict[str, Segment]:
+        return self._named(Segment)
+
+    @property
+    def plans(self) -> dict[str, Plan]:
+        return self._named(Plan)
+
+    @property
+    def requirements(self) -> list[Require]:
+        return [s for s in self.statements if isinstance(s, Require)]
+
+    @property
+    def objective(self) -> Objective:
+        for s in self.statements:
+            if isinstance(s, Objective):
+                return s
+        return Objective(sense="maximize", expr=Term(function=Ref(name="margin")))
+
+
+for _cls in (BinOp, Negate):
+    _cls.model_rebuild()

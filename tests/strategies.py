@@ -1,0 +1,270 @@
+"""Hypothesis strategies: random *valid* .plan models, built as model objects.
+
+`models()` draws every construct of the language (for the round-trip and
+formatter properties); `small_models()` draws economically meaningful
+models small enough for a brute-force search over all catalogs (for the
+solver). Both pass the checker by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+from planlang.model import (
+    BinOp, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Model, Money, Negate,
+    Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range, Rate, Ref,
+    Require, Resource, Segment, Setting, Term, Trivia, Uniform, Unlimited, Usage, Values,
+    Worth,
+)
+
+WORDS = ["alpha", "beta", "gamma", "delta", "omega", "chat", "image", "video_s", "ticket",
+         "pack", "value", "usage", "quota", "s", "h", "W", "in", "unlimited", "free", "plus",
+         "pro", "team", "x1", "_tmp", "Seat", "GPU_A", "optional", "price", "users"]
+
+
+@dataclass(frozen=True)
+class Size:
+    gpus: int = 2
+    resources: int = 3
+    features: int = 2
+    segments: int = 3
+    plans: int = 3
+    choices: int = 3  # values per choice list
+    buckets: int = 6
+    requirements: int = 3
+
+
+def ref(name: str) -> Ref:
+    return Ref(name=name)
+
+
+def money(amount: float, currency: str) -> Money:
+    return Money(amount=amount, currency=currency)
+
+
+def number(value: float, spelled: bool = False) -> Number:
+    if spelled and value >= 1000 and value % 1000 == 0:
+        text = f"{int(value // 1000)}K" if value % 1_000_000 else f"{int(value // 1_000_000)}M"
+        return Number(value=value, text=text)
+    return Number(value=value)
+
+
+cents = st.integers(0, 100_000).map(lambda c: c / 100)
+counts = st.integers(0, 5000).map(float)
+
+
+@st.composite
+def comments(draw) -> Trivia:
+    leading = draw(st.lists(st.sampled_from(["", "# a note", "#bare", "# with # hash"]), max_size=2))
+    trailing = draw(st.none() | st.sampled_from(["# why", "# per month"]))
+    return Trivia(leading=tuple(leading), trailing=trailing)
+
+
+def _with_trivia(draw, node):
+    if draw(st.booleans()):
+        return node.model_copy(update={"trivia": draw(comments())})
+    return node
+
+
+@st.composite
+def gpu(draw, name: str, cur: str) -> Gpu:
+    items = []
+    if draw(st.booleans()):
+        per = draw(st.sampled_from(["hour", "h", "month"]))
+        items.append(Setting(key=ref("hourly"), value=Rate(money=money(draw(cents), cur), per=per)))
+    else:
+        items.append(Setting(key=ref("price"), value=money(draw(cents) * 100, cur)))
+        unit = draw(st.sampled_from(["months", "years", "hours", "month", "day"]))
+        items.append(Setting(key=ref("lifespan"), value=Quantity(value=draw(st.integers(1, 60)), unit=unit)))
+        if draw(st.booleans()):
+            items.append(Setting(key=ref("power"), value=Quantity(
+                value=draw(st.integers(0, 2000)), unit=draw(st.sampled_from(["W", "kW"])))))
+        if draw(st.booleans()):
+            items.append(Setting(key=ref("pue"), value=Number(value=draw(st.integers(100, 200)) / 100)))
+        if draw(st.booleans()):
+            items.append(Setting(key=ref("electricity"), value=Rate(
+                money=money(draw(cents) / 100, cur), per=draw(st.sampled_from(["kWh", "MWh"])))))
+        if draw(st.booleans()):
+            items.append(Setting(key=ref("overhead"), value=Rate(money=money(draw(cents) / 10, cur), per="hour")))
+    if draw(st.booleans()):
+        items.append(Setting(key=ref("utilization"), value=Percent(value=draw(st.integers(1, 100)))))
+    if draw(st.booleans()):
+        items.append(Setting(key=ref("fleet"), value=number(draw(st.integers(0, 50)) * 1000.0, True)))
+    items = draw(st.permutations(items))
+    return Gpu(name=ref(name), items=tuple(_with_trivia(draw, i) for i in items),
+               trivia=Trivia(one_line=len(items) <= 2 and draw(st.booleans())))
+
+
+@st.composite
+def resource(draw, name: str, gpus: list[str], cur: str, outcome: bool) -> Resource:
+    items = []
+    for pool in draw(st.lists(st.sampled_from(gpus), unique=True, max_size=2)) if gpus else []:
+        unit = draw(st.sampled_from(["s", "ms", "min"]))
+        items.append(Setting(key=ref("gpu"), value=GpuTime(
+            time=Quantity(value=draw(st.integers(0, 500)) / 10, unit=unit), gpu=ref(pool))))
+    if draw(st.booleans()) or not items:
+        items.append(Setting(key=ref("cost"), value=money(draw(cents) / 100, cur)))
+    if outcome:
+        items.append(Setting(key=ref("success"), value=Percent(value=draw(st.integers(1, 100)))))
+        if draw(st.booleans()):
+            items.append(Setting(key=ref("attempts"), value=Number(value=draw(st.integers(1, 4)))))
+    return Resource(name=ref(name), items=tuple(items))
+
+
+@st.composite
+def usage(draw, resource: str, buckets: int | None) -> Usage:
+    if buckets is not None:
+        values = sorted(draw(st.lists(counts, min_size=buckets, max_size=buckets)))
+        return Usage(resource=ref(resource), op="=", value=Values(items=tuple(Number(value=v) for v in values)))
+    kind = draw(st.sampled_from(["lognormal", "uniform", "constant"]))
+    if kind == "lognormal":
+        median = draw(st.integers(1, 500))
+        p90 = median + draw(st.integers(0, 2000))
+        return Usage(resource=ref(resource), op="~", value=Lognormal(median=Number(value=median), p90=Number(value=p90)))
+    if kind == "uniform":
+        low = draw(st.integers(0, 500))
+        return Usage(resource=ref(resource), op="~", value=Uniform(
+            low=Number(value=low), high=Number(value=low + draw(st.integers(0, 2000)))))
+    return Usage(resource=ref(resource), op="=", value=Number(value=draw(counts)))
+
+
+@st.composite
+def segment(draw, name: str, resources: list[str], features: list[str], cur: str, size: Size) -> Segment:
+    items = [Setting(key=ref("users"), value=number(draw(st.integers(1, 2000)) * 1000.0, True))]
+    listed = draw(st.booleans())
+    buckets = draw(st.integers(1, size.buckets))
+    if not listed and draw(st.booleans()):
+        items.append(Setting(key=ref("buckets"), value=Number(value=buckets)))
+    used = draw(st.lists(st.sampled_from(resources), unique=True, min_size=1)) if resources else []
+    for res in used:
+        items.append(draw(usage(res, buckets if listed else None)))
+    for target in draw(st.lists(st.sampled_from(resources + features), unique=True)) if resources + features else []:
+        items.append(Worth(target=ref(target), amount=money(draw(cents) / 100, cur)))
+    if draw(st.booleans()):
+        items.append(Setting(key=ref("outside"), value=money(draw(cents), cur)))
+    return Segment(name=ref(name), items=tuple(_with_trivia(draw, i) for i in items))
+
+
+@st.composite
+def options(draw, make, low: int, high: int, size: Size, allow_unlimited: bool = False):
+    """A fixed value ('=') or a choice ('in' a list or range)."""
+    kind = draw(st.sampled_from(["fixed", "list", "range"]))
+    if kind == "fixed":
+        if allow_unlimited and draw(st.booleans()):
+            return "=", Unlimited()
+        return "=", make(draw(st.integers(low, high)))
+    if kind == "list":
+        values = draw(st.lists(st.integers(low, high), unique=True, min_size=1, max_size=size.choices))
+        items = [make(v) for v in values]
+        if allow_unlimited and draw(st.booleans()):
+            items.append(Unlimited())
+        return "in", Values(items=tuple(items))
+    start = draw(st.integers(low, high))
+    step = draw(st.integers(1, max(1, (high - low) // 2 or 1)))
+    count = draw(st.integers(1, size.choices))
+    return "in", Range(start=make(start), stop=make(start + step * (count - 1)),
+                       step=make(step) if step != 1 or draw(st.booleans()) else None)
+
+
+@st.composite
+def plan(draw, name: str, resources: list[str], features: list[str], cur: str, size: Size) -> Plan:
+    price = lambda v: money(float(v), cur)  # noqa: E731
+    op, value = draw(options(price, 0, 60, size))
+    items: list = [Setting(key=ref("price"), op=op, value=value)]
+    for res in draw(st.lists(st.sampled_from(resources), unique=True)) if resources else []:
+        op, value = draw(options(lambda v: Number(value=float(v)), 0, 300, size, allow_unlimited=True))
+        items.append(Quota(resource=ref(res), op=op, value=value))
+    for res in draw(st.lists(st.sampled_from(resources), unique=True, max_size=2)) if resources else []:
+        cents_price = lambda v: money(v / 100, cur)  # noqa: E731
+        if draw(st.booleans()):
+            _, value = draw(options(cents_price, 0, 50, size))
+            items.append(Overage(resource=ref(res), price=value))
+        else:
+            _, value = draw(options(lambda v: money(float(v), cur), 0, 20, size))
+            items.append(Pack(resource=ref(res), size=Number(value=draw(st.integers(1, 200))), price=value))
+    if features and draw(st.booleans()):
+        items.append(Features(names=tuple(ref(f) for f in draw(st.lists(st.sampled_from(features), unique=True, min_size=1)))))
+    items = draw(st.permutations(items))
+    return Plan(name=ref(name), optional=draw(st.booleans()), items=tuple(items))
+
+
+def term(function: str, *args: str) -> Term:
+    return Term(function=ref(function), args=tuple(ref(a) for a in args))
+
+
+@st.composite
+def requirement(draw, plans: list[Plan], gpus: list[Gpu], resources: list[str], cur: str) -> Require:
+    names = [p.name.name for p in plans]
+    fleets = [g.name.name for g in gpus if g.fleet is not None]
+    kinds = ["margin", "margin_plan", "cost", "users", "revenue", "price", "budget"]
+    if fleets:
+        kinds.append("gpu")
+    if resources and len(names) >= 1:
+        kinds.append("quota")
+    kind = draw(st.sampled_from(kinds))
+    share = draw(st.integers(-50, 90))  # a negative literal in an expression is a negation
+    pct = Percent(value=share) if share >= 0 else Negate(operand=Percent(value=-share))
+    op = draw(st.sampled_from([">=", "<=", "=="]))
+    if kind == "margin":
+        return Require(left=term("margin"), op=">=", right=pct)
+    if kind == "margin_plan":
+        return Require(left=term("margin", draw(st.sampled_from(names))), op=">=",
+                       right=Negate(operand=money(draw(cents) * 10, cur)))
+    if kind == "cost":
+        return Require(left=term("cost", draw(st.sampled_from(names))), op="<=", right=Percent(value=draw(st.integers(0, 150))))
+    if kind == "users":
+        chosen = draw(st.lists(st.sampled_from(names), unique=True, min_size=1, max_size=2))
+        left = term("users", chosen[0])
+        for other in chosen[1:]:
+            left = BinOp(op="+", left=left, right=term("users", other))
+        return Require(left=left, op=">=", right=Percent(value=draw(st.integers(0, 60))))
+    if kind == "revenue":
+        return Require(left=term("revenue"), op=op, right=BinOp(
+            op="*", left=Number(value=draw(st.integers(1, 3))), right=money(draw(cents) * 100, cur)))
+    if kind == "budget":
+        return Require(left=BinOp(op="-", left=term("revenue"), right=term("cost")), op=">=",
+                       right=Negate(operand=money(draw(cents) * 100, cur)))
+    if kind == "gpu":
+        return Require(left=term("gpu", draw(st.sampled_from(fleets))), op="<=", right=Percent(value=draw(st.integers(1, 100))))
+    if kind == "price":
+        a, b = draw(st.sampled_from(names)), draw(st.sampled_from(names))
+        return Require(left=term("price", a), op=">=", right=BinOp(
+            op="*", left=Number(value=draw(st.integers(1, 3))), right=term("price", b)))
+    a, b = draw(st.sampled_from(names)), draw(st.sampled_from(names))
+    res = draw(st.sampled_from(resources))
+    return Require(left=term("quota", a, res), op=">=", right=term("quota", b, res))
+
+
+@st.composite
+def models(draw, size: Size = Size()) -> Model:
+    pool = draw(st.lists(st.sampled_from(WORDS), unique=True, min_size=12, max_size=len(WORDS)))
+    take = iter(pool)
+    cur_code = draw(st.sampled_from(["USD", "EUR", None]))
+    symbol = {"USD": "$", "EUR": "€", None: "$"}[cur_code]
+    cur = draw(st.sampled_from([symbol, cur_code or "USD"]))
+    gpu_names = [next(take) for _ in range(draw(st.integers(0, size.gpus)))]
+    resource_names = [next(take) for _ in range(draw(st.integers(1, size.resources)))]
+    feature_names = [next(take) for _ in range(draw(st.integers(0, size.features)))]
+    segment_names = [next(take) for _ in range(draw(st.integers(1, size.segments)))]
+    plan_names = [n for n in draw(st.lists(st.sampled_from(pool), unique=True, min_size=1, max_size=size.plans))]
+
+    statements: list = []
+    if cur_code:
+        statements.append(Currency(code=ref(cur_code)))
+    gpus = [draw(gpu(n, cur)) for n in gpu_names]
+    statements += gpus
+    statements += [draw(resource(n, gpu_names, cur, draw(st.booleans()))) for n in resource_names]
+    statements += [Feature(name=ref(n)) for n in feature_names]
+    statements += [draw(segment(n, resource_names, feature_names, cur, size)) for n in segment_names]
+    plans = [draw(plan(n, resource_names, feature_names, cur, size)) for n in plan_names]
+    statements += plans
+    for _ in range(draw(st.integers(0, size.requirements))):
+        statements.append(draw(requirement(plans, gpus, resource_names, cur)))
+    if draw(st.booleans()):
+        sense = draw(st.sampled_from(["maximize", "minimize"]))
+        figure = draw(st.sampled_from(["margin", "revenue", "users", "cost"]))
+        statements.append(Objective(sense=sense, expr=term(figure)))
+    statements = [_with_trivia(draw, s) for s in statements]
+    return Model(statements=tuple(statements))
