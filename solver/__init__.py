@@ -1,2 +1,42 @@
 """planlang's solver: compile a checked model, find the catalog with the
-best objective, and explain it."""
+best objective, and explain it.
+
+    import planlang, solver
+
+    model = planlang.load("examples/assistant.plan")
+    solution = solver.solve(model)                      # or solver.solve(model, solver.Options(backend="cbc"))
+    solution.status, solution.objective, solution.plans["plus"].price
+    solution.model_dump(mode="json")                    # the JSON of `planlang solve --json`
+
+    catalog = solver.catalog(model, ["plus.price=20", ...])   # a catalog spelled out
+    solver.describe(model, solver.evaluate(model, catalog))   # its numbers, no MILP
+
+Names are loaded on first use, so the command line's `check` and `fmt`
+never import numpy or a MILP solver.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "solve": "solver.optimize",
+    "describe": "solver.optimize",
+    "SolveInputError": "solver.optimize",
+    "Options": "solver.backends",
+    "BACKENDS": "solver.backends",
+    "Solution": "solver.solution",
+    "evaluate": "solver.evaluator",
+    "Evaluation": "solver.evaluator",
+    "catalog": "solver.choose",
+    "ChoiceError": "solver.choose",
+    "compile_model": "solver.compile",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'solver' has no attribute {name!r}")

@@ -139,6 +139,90 @@ def _replace(path: Path, text: str) -> None:
         raise
 
 
+def _options(solver_name: str, time_limit: float | None, gap: float):
+    from solver.backends import BACKENDS, Options
+
+    if solver_name not in BACKENDS:
+        raise fail(f"unknown solver '{solver_name}'; choose one of {', '.join(BACKENDS)}")
+    if time_limit is not None and time_limit <= 0:
+        raise fail("--time-limit must be above 0 seconds")
+    if not 0 <= gap < 1:
+        raise fail("--gap is a fraction from 0 (proven optimal) to below 1, e.g. 0.01 for 1%")
+    return Options(backend=solver_name, time_limit=time_limit, gap=gap)
+
+
+EXIT_BY_STATUS = {"optimal": 0, "feasible": 0, "infeasible": EXIT_NO, "unbounded": EXIT_NO}
+
+
+@app.command()
+def solve(
+    file: Annotated[Path, typer.Argument(help="the .plan file")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the solution as JSON, and nothing else.")] = False,
+    solver_name: Annotated[str, typer.Option("--solver", help="highs (default), cbc or highs-pulp")] = "highs",
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Stop after this many seconds with the best catalog found.")] = None,
+    gap: Annotated[float, typer.Option("--gap", help="Stop within this relative gap of the optimum (0.01 = 1%).")] = 0.0,
+) -> None:
+    """Find the catalog with the best objective, and explain it."""
+    from rich.console import Console
+
+    from solver.report import print_solution
+    from solver.optimize import SolveInputError, solve as solve_model
+
+    options = _options(solver_name, time_limit, gap)
+    model, _ = read_model(file)
+    if model is None:
+        raise typer.Exit(EXIT_INPUT)
+    console = Console(stderr=True)
+    try:
+        if json_output or not console.is_terminal:
+            solution = solve_model(model, options)
+        else:
+            with console.status("solving..."):
+                solution = solve_model(model, options)
+    except SolveInputError as error:
+        raise fail(f"{file}: {error}")
+    if json_output:
+        sys.stdout.write(solution.model_dump_json(indent=2) + "\n")
+    else:
+        print_solution(Console(), str(file), solution)
+    if solution.status == "error":
+        if not json_output:
+            typer.echo(f"planlang: {solution.message}", err=True)
+        raise typer.Exit(EXIT_INTERNAL)
+    raise typer.Exit(EXIT_BY_STATUS.get(solution.status, EXIT_NO))
+
+
+@app.command("eval")
+def evaluate_catalog(
+    file: Annotated[Path, typer.Argument(help="the .plan file")],
+    choices: Annotated[Optional[list[str]], typer.Argument(help="more plan.item=value choices", show_default=False)] = None,
+    choose: Annotated[Optional[list[str]], typer.Option("--choose", help="plan.price=20, plan.quota.message=5000, plan.overage.image=0.04, plan.pack.video_s=15, plan=off")] = None,
+    solution_file: Annotated[Optional[Path], typer.Option("--solution", help="a solution printed by `planlang solve --json`")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON, and nothing else.")] = False,
+) -> None:
+    """Evaluate one fully chosen catalog directly from the spec's rules (no MILP)."""
+    from rich.console import Console
+
+    from solver.choose import ChoiceError, catalog
+    from solver.evaluator import evaluate
+    from solver.report import print_solution
+    from solver.optimize import describe
+
+    model, _ = read_model(file)
+    if model is None:
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        chosen = catalog(model, list(choose or []) + list(choices or []), solution_file)
+    except ChoiceError as error:
+        raise fail(f"{file}: cannot evaluate this catalog:\n  " + str(error).replace("\n", "\n  "))
+    solution = describe(model, evaluate(model, chosen))
+    if json_output:
+        sys.stdout.write(solution.model_dump_json(indent=2) + "\n")
+    else:
+        print_solution(Console(), str(file), solution)
+    raise typer.Exit(0 if solution.status == "feasible" else EXIT_NO)
+
+
 def main() -> None:
     app()
 

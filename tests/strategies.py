@@ -268,3 +268,139 @@ def models(draw, size: Size = Size()) -> Model:
         statements.append(Objective(sense=sense, expr=term(figure)))
     statements = [_with_trivia(draw, s) for s in statements]
     return Model(statements=tuple(statements))
+
+
+# ---- small, economically meaningful models for the solver ---------------------------------
+
+
+@st.composite
+def small_models(draw) -> Model:
+    """Models whose every catalog a brute force can evaluate (at most a few
+    hundred), with numbers that make users hesitate between plans: every
+    construct of the language appears with a fair chance."""
+    statements: list = []
+    fleet = draw(st.booleans())
+    gpu_items = [Setting(key=ref("hourly"), value=Rate(money=money(draw(st.integers(50, 400)) / 100, "$"), per="hour"))]
+    if fleet:
+        gpu_items.append(Setting(key=ref("utilization"), value=Percent(value=draw(st.integers(30, 100)))))
+        gpu_items.append(Setting(key=ref("fleet"), value=Number(value=draw(st.integers(0, 3)))))
+    statements.append(Gpu(name=ref("g"), items=tuple(gpu_items)))
+
+    resources = ["a", "b"][: draw(st.integers(1, 2))]
+    for name in resources:
+        items = []
+        if draw(st.booleans()):
+            items.append(Setting(key=ref("gpu"), value=GpuTime(
+                time=Quantity(value=draw(st.integers(1, 60)), unit="s"), gpu=ref("g"))))
+        items.append(Setting(key=ref("cost"), value=money(draw(st.integers(0, 30)) / 100, "$")))
+        if draw(st.integers(0, 3)) == 0:
+            items.append(Setting(key=ref("success"), value=Percent(value=draw(st.integers(20, 100)))))
+            items.append(Setting(key=ref("attempts"), value=Number(value=draw(st.integers(1, 3)))))
+        statements.append(Resource(name=ref(name), items=tuple(items)))
+    features = ["f"] if draw(st.booleans()) else []
+    statements += [Feature(name=ref(f)) for f in features]
+
+    for s in range(draw(st.integers(1, 2))):
+        k = draw(st.integers(1, 4))
+        items: list = [Setting(key=ref("users"), value=Number(value=draw(st.integers(1, 20)) * 100))]
+        listed = draw(st.booleans())
+        if not listed:
+            items.append(Setting(key=ref("buckets"), value=Number(value=k)))
+        for r in resources:
+            kind = "list" if listed else draw(st.sampled_from(["lognormal", "uniform", "constant"]))
+            if kind == "list":
+                value = Values(items=tuple(Number(value=v) for v in sorted(
+                    draw(st.lists(st.integers(0, 120), min_size=k, max_size=k)))))
+                items.append(Usage(resource=ref(r), op="=", value=value))
+            elif kind == "lognormal":
+                median = draw(st.integers(1, 40))
+                items.append(Usage(resource=ref(r), op="~", value=Lognormal(
+                    median=Number(value=median), p90=Number(value=median + draw(st.integers(0, 100))))))
+            elif kind == "uniform":
+                low = draw(st.integers(0, 40))
+                items.append(Usage(resource=ref(r), op="~", value=Uniform(
+                    low=Number(value=low), high=Number(value=low + draw(st.integers(0, 100))))))
+            else:
+                items.append(Usage(resource=ref(r), op="=", value=Number(value=draw(st.integers(0, 60)))))
+            items.append(Worth(target=ref(r), amount=money(draw(st.integers(0, 60)) / 100, "$")))
+        for f in features:
+            items.append(Worth(target=ref(f), amount=money(draw(st.integers(0, 8)), "$")))
+        if draw(st.booleans()):
+            items.append(Setting(key=ref("outside"), value=money(draw(st.integers(0, 10)), "$")))
+        statements.append(Segment(name=ref(f"s{s}"), items=tuple(items)))
+
+    plans = []
+    budget = 200  # configurations of all plans multiplied together
+    for p in range(draw(st.integers(1, 3))):
+        items: list = []
+        width = max(1, min(3, int(budget ** (1 / (3 - p))) - 1))
+        prices = draw(st.lists(st.integers(0, 30), unique=True, min_size=1, max_size=width))
+        if len(prices) == 1:
+            items.append(Setting(key=ref("price"), value=money(prices[0], "$")))
+        else:
+            items.append(Setting(key=ref("price"), op="in", value=Values(items=tuple(money(v, "$") for v in prices))))
+        count = len(prices)
+        for r in resources:
+            mode = draw(st.sampled_from(["none", "fixed", "choice", "unlimited"]))
+            if mode == "fixed":
+                items.append(Quota(resource=ref(r), value=Number(value=draw(st.integers(0, 80)))))
+            elif mode == "unlimited":
+                items.append(Quota(resource=ref(r), value=Unlimited()))
+            elif mode == "choice" and count < 12:
+                options = draw(st.lists(st.integers(0, 80), unique=True, min_size=2, max_size=2))
+                values = tuple(Number(value=v) for v in options)
+                if draw(st.booleans()):
+                    values = values[:1] + (Unlimited(),)
+                items.append(Quota(resource=ref(r), op="in", value=Values(items=values)))
+                count *= 2
+            extra = draw(st.sampled_from(["none", "overage", "pack"]))
+            if extra == "overage":
+                rates = draw(st.lists(st.integers(1, 60), unique=True, min_size=1, max_size=2 if count < 12 else 1))
+                price = money(rates[0] / 100, "$") if len(rates) == 1 else Values(items=tuple(money(v / 100, "$") for v in rates))
+                items.append(Overage(resource=ref(r), price=price))
+                count *= len(rates)
+            elif extra == "pack":
+                items.append(Pack(resource=ref(r), size=Number(value=draw(st.integers(5, 50))),
+                                  price=money(draw(st.integers(1, 12)), "$")))
+        if features and draw(st.booleans()):
+            items.append(Features(names=(ref("f"),)))
+        optional = draw(st.booleans())
+        budget = max(1, budget // (count + optional))
+        plans.append(Plan(name=ref(f"p{p}"), optional=optional, items=tuple(items)))
+    statements += plans
+
+    names = [p.name.name for p in plans]
+    for _ in range(draw(st.integers(0, 2))):
+        kind = draw(st.sampled_from(["margin", "margin_plan", "users", "revenue", "cost", "price", "quota", "gpu"]))
+        if kind == "margin":
+            statements.append(Require(left=term("margin"), op=">=", right=Percent(value=draw(st.integers(0, 80)))))
+        elif kind == "margin_plan":
+            statements.append(Require(left=term("margin", draw(st.sampled_from(names))), op=">=",
+                                      right=Negate(operand=money(draw(st.integers(0, 500)), "$"))))
+        elif kind == "users":
+            statements.append(Require(left=term("users", draw(st.sampled_from(names))),
+                                      op=draw(st.sampled_from([">=", "<="])), right=Percent(value=draw(st.integers(0, 80)))))
+        elif kind == "revenue":
+            statements.append(Require(left=term("revenue"), op=">=", right=money(draw(st.integers(0, 20)) * 1000, "$")))
+        elif kind == "cost":
+            statements.append(Require(left=term("cost", draw(st.sampled_from(names))), op="<=",
+                                      right=Percent(value=draw(st.integers(10, 100)))))
+        elif kind == "price" and len(names) > 1:
+            a, b = draw(st.permutations(names))[:2]
+            statements.append(Require(left=term("price", a), op=">=", right=BinOp(
+                op="*", left=Number(value=draw(st.integers(1, 2))), right=term("price", b))))
+        elif kind == "quota" and len(names) > 1:
+            a, b = draw(st.permutations(names))[:2]
+            statements.append(Require(left=term("quota", a, draw(st.sampled_from(resources))), op=">=",
+                                      right=term("quota", b, draw(st.sampled_from(resources)))))
+        elif kind == "gpu" and fleet:
+            statements.append(Require(left=term("gpu", "g"), op="<=", right=Percent(value=draw(st.integers(10, 100)))))
+    objective = draw(st.sampled_from(["margin", "margin", "revenue", "users", "cost", "plan"]))
+    if objective == "cost":
+        statements.append(Objective(sense="minimize", expr=term("cost")))
+    elif objective == "plan":
+        statements.append(Objective(sense="maximize", expr=BinOp(
+            op="+", left=term("margin"), right=BinOp(op="*", left=Number(value=2), right=term("margin", names[0])))))
+    elif objective != "margin" or draw(st.booleans()):
+        statements.append(Objective(sense="maximize", expr=term(objective)))
+    return Model(statements=tuple(statements))

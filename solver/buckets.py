@@ -1,0 +1,100 @@
+"""Segments split into buckets of equal size (spec section 3, `segment`).
+
+Bucket b of K holds the people between quantile levels (b-1)/K and b/K of
+every distribution of the segment at once (a heavy user is heavy in
+everything), and uses the mean of those people, so total usage is exact.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+from planlang.model import Lognormal, Model, Number, Segment, Uniform, Values
+
+DEFAULT_BUCKETS = 10
+_NORMAL = NormalDist()
+Z90 = _NORMAL.inv_cdf(0.9)
+
+
+@dataclass(frozen=True)
+class Bucket:
+    segment: str
+    index: int  # 1-based
+    users: float  # people in the bucket
+    usage: dict[str, float]  # demanded units per user (results, for outcomes)
+    values: dict[str, float]  # worth of one unit, by resource
+    features: dict[str, float]  # worth of a feature per month
+    outside: float
+
+
+def bucket_count(segment: Segment) -> int:
+    if segment.buckets is not None:
+        return int(segment.buckets.value)
+    for usage in segment.usages:
+        if isinstance(usage.value, Values):
+            return len(usage.value.items)
+    return DEFAULT_BUCKETS
+
+
+def _z(level: float) -> float:
+    if level <= 0.0:
+        return -math.inf
+    if level >= 1.0:
+        return math.inf
+    return _NORMAL.inv_cdf(level)
+
+
+def _phi(x: float) -> float:
+    if x == -math.inf:
+        return 0.0
+    if x == math.inf:
+        return 1.0
+    return _NORMAL.cdf(x)
+
+
+def lognormal_means(median: float, p90: float, k: int) -> list[float]:
+    """Mean usage of each of k equal quantile buckets of a lognormal."""
+    sigma = math.log(p90 / median) / Z90
+    scale = k * median * math.exp(sigma * sigma / 2.0)
+    return [scale * (_phi(_z(b / k) - sigma) - _phi(_z((b - 1) / k) - sigma)) for b in range(1, k + 1)]
+
+
+def uniform_means(low: float, high: float, k: int) -> list[float]:
+    return [low + (b - 0.5) / k * (high - low) for b in range(1, k + 1)]
+
+
+def usage_per_bucket(value, k: int) -> list[float]:
+    if isinstance(value, Lognormal):
+        return lognormal_means(value.median.value, value.p90.value, k)
+    if isinstance(value, Uniform):
+        return uniform_means(value.low.value, value.high.value, k)
+    if isinstance(value, Values):
+        return [v.value for v in value.items]
+    assert isinstance(value, Number)
+    return [value.value] * k
+
+
+def expand(model: Model, demand: dict[str, float]) -> list[Bucket]:
+    """Every bucket of every segment, in file order. `demand[r]` converts
+    usage of r into demanded units (results per task for an outcome)."""
+    out: list[Bucket] = []
+    for name, segment in model.segments.items():
+        k = bucket_count(segment)
+        usage = {u.resource.name: usage_per_bucket(u.value, k) for u in segment.usages}
+        values = {w.target.name: w.amount.amount for w in segment.worths if w.target.name in model.resources}
+        features = {w.target.name: w.amount.amount for w in segment.worths if w.target.name in model.features}
+        outside = segment.outside.amount if segment.outside is not None else 0.0
+        people = segment.users.value / k
+        for b in range(k):
+            out.append(Bucket(
+                segment=name,
+                index=b + 1,
+                users=people,
+                usage={r: per[b] * demand[r] for r, per in usage.items()},
+                values=values,
+                features=features,
+                outside=outside,
+            ))
+    return out

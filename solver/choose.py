@@ -1,0 +1,130 @@
+"""A catalog the user spells out, for `planlang eval`.
+
+    --choose plus.price=20 plus.quota.message=5000 plus.quota.image=unlimited
+             pro=off agent.overage.ticket=0.99 pro.pack.video_s=15
+    --solution solution.json        (what `planlang solve --json` printed)
+
+Every choice of an offered plan must be made, with one of the values the
+file allows. A plan that is not optional is always offered; an optional one
+is offered when it is named (`pro=on`, or any of its choices) and the
+solution file does not leave it out.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from planlang.model import Model
+from solver.configs import Config, expand, show
+
+ON_OFF = {"on": True, "off": False, "yes": True, "no": False, "true": True, "false": False}
+
+
+class ChoiceError(Exception):
+    """What the user wrote does not name a catalog of the file."""
+
+
+def parse_value(text: str) -> float:
+    cleaned = text.strip().lstrip("$€£¥").replace("_", "").replace(",", "")
+    if cleaned.lower() == "unlimited":
+        return math.inf
+    try:
+        return float(cleaned)
+    except ValueError:
+        raise ChoiceError(f"'{text}' is not a number, an amount or 'unlimited'") from None
+
+
+def _from_solution(path: Path) -> dict[str, dict[str, float] | None]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        plans = data["plans"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ChoiceError(f"{path} is not a solution written by `planlang solve --json` ({error})") from None
+    out: dict[str, dict[str, float] | None] = {}
+    for name, plan in plans.items():
+        if not plan.get("offered"):
+            out[name] = None
+            continue
+        out[name] = {label: (math.inf if value is None else float(value))
+                     for label, value in (plan.get("choices") or {}).items()}
+    return out
+
+
+def catalog(model: Model, choose: list[str], solution: Path | None = None) -> dict[str, Config]:
+    """The catalog named by a solution file and `plan.item=value` choices
+    (choices win); ChoiceError lists every problem at once."""
+    configs = expand(model)
+    wanted: dict[str, dict[str, float] | None] = _from_solution(solution) if solution else {}
+    problems: list[str] = []
+    for text in choose:
+        key, sep, value = text.partition("=")
+        name, _, label = key.strip().partition(".")
+        if not sep or not name:
+            problems.append(f"'{text}': write plan.item=value (e.g. plus.price=20) or plan=off")
+            continue
+        if name not in model.plans:
+            problems.append(f"'{text}': no plan '{name}' in the file")
+            continue
+        if not label:
+            if value.strip().lower() not in ON_OFF:
+                problems.append(f"'{text}': a plan is 'on' or 'off'")
+            elif ON_OFF[value.strip().lower()]:
+                wanted[name] = wanted.get(name) or {}
+            elif not model.plans[name].optional:
+                problems.append(f"'{text}': plan {name} is not optional, so it is always offered")
+            else:
+                wanted[name] = None
+            continue
+        try:
+            choices = wanted.get(name) or {}
+            choices[label] = parse_value(value)
+            wanted[name] = choices
+        except ChoiceError as error:
+            problems.append(f"'{text}': {error}")
+    out: dict[str, Config] = {}
+    for name, plan in model.plans.items():
+        if name not in wanted and plan.optional:
+            continue
+        picked = wanted.get(name)
+        if picked is None and plan.optional:
+            continue
+        config = _match(name, configs[name], picked or {}, problems)
+        if config is not None:
+            out[name] = config
+    if problems:
+        raise ChoiceError("\n".join(problems))
+    return out
+
+
+def _match(plan: str, configs: list[Config], picked: dict[str, float], problems: list[str]) -> Config | None:
+    open_choices = dict(configs[0].choices) if configs else {}
+    allowed: dict[str, list[float]] = {label: [] for label in open_choices}
+    for config in configs:
+        for label, value in config.choices:
+            if value not in allowed[label]:
+                allowed[label].append(value)
+    ok = True
+    for label in picked:
+        if label not in allowed:
+            hint = f"its choices are {', '.join(sorted(allowed))}" if allowed else "it has no choices"
+            problems.append(f"{plan}.{label}: not a choice of plan {plan}; {hint}")
+            ok = False
+    for label, values in allowed.items():
+        if label not in picked:
+            problems.append(f"{plan}.{label} is a choice: give one of {', '.join(map(show, values))}")
+            ok = False
+        elif not any(_same(picked[label], v) for v in values):
+            problems.append(f"{plan}.{label}={show(picked[label])} is not offered by the file: "
+                            f"give one of {', '.join(map(show, values))}")
+            ok = False
+    if not ok:
+        return None
+    return next(c for c in configs if all(_same(picked[label], v) for label, v in c.choices))
+
+
+def _same(a: float, b: float) -> bool:
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))

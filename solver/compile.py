@@ -1,0 +1,167 @@
+"""A checked model compiled into numbers: for every user type (a bucket)
+and every plan configuration, what one user would get, pay and cost
+(spec section 4, vectorized with numpy), and each type's ranking of the
+configurations it would accept.
+
+The ranking is strict and total, so a catalog determines every choice:
+higher utility first; among equal utilities, the option better for the
+objective (the seller-favourable rule of the spec); then the plan declared
+first. Staying out is worth 0 to the objective and loses exact ties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planlang.linear import Linear, linearize
+from planlang.model import Model
+from solver.buckets import Bucket, expand
+from solver.configs import Config, expand as expand_plans
+from solver.economics import TIE_DIGITS, Economics, economics
+
+
+@dataclass
+class Compiled:
+    model: Model
+    economics: Economics
+    resources: list[str]
+    features: list[str]
+    pools: list[str]
+    plans: list[str]
+    buckets: list[Bucket]
+    configs: list[Config]
+    plan_of: np.ndarray  # (J,) index into plans of each configuration
+    mass: np.ndarray  # (K,) users in each bucket
+    utility: np.ndarray  # (K, J) per user
+    revenue: np.ndarray  # (K, J) per user
+    cost: np.ndarray  # (K, J) per user
+    gpu_hours: np.ndarray  # (K, J, G) busy GPU-hours per user
+    served: np.ndarray  # (K, J, R) units served per user
+    contribution: np.ndarray  # (K, J) per user, to the objective as maximized
+    ranking: list[np.ndarray]  # per bucket: acceptable configurations, best first
+    objective: Linear
+
+    @property
+    def sense(self) -> str:
+        return self.model.objective.sense
+
+    def configs_of(self, plan: str) -> np.ndarray:
+        return np.flatnonzero(self.plan_of == self.plans.index(plan))
+
+
+def _table(rows, columns, value, default: float) -> np.ndarray:
+    out = np.full((len(rows), len(columns)), default, dtype=float)
+    for i, row in enumerate(rows):
+        for j, column in enumerate(columns):
+            out[i, j] = value(row, column, default)
+    return out
+
+
+def per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
+             resources: list[str], features: list[str], pools: list[str]):
+    """Utility, revenue, cost, GPU-hours and units served of one user of each
+    bucket on each configuration: the vectorized twin of evaluate.option,
+    with the same floating-point operations for every decision."""
+    usage = _table(buckets, resources, lambda b, r, d: b.usage.get(r, d), 0.0)[:, None, :]
+    value = _table(buckets, resources, lambda b, r, d: b.values.get(r, d), 0.0)[:, None, :]
+    worth = _table(buckets, features, lambda b, f, d: b.features.get(f, d), 0.0)
+    quota = _table(configs, resources, lambda c, r, d: c.quota.get(r, d), 0.0)[None]
+    over = _table(configs, resources, lambda c, r, d: c.overage.get(r, d), np.nan)[None]
+    size = _table(configs, resources, lambda c, r, d: c.packs.get(r, (d, 0.0))[0], 0.0)[None]
+    pack_price = _table(configs, resources, lambda c, r, d: c.packs.get(r, (0.0, d))[1], 0.0)[None]
+    price = np.array([c.price for c in configs])[None]
+    has_feature = _table(configs, features, lambda c, f, d: float(f in c.features), 0.0)
+
+    included = np.minimum(usage, quota)
+    excess = usage - included
+    buys = ~np.isnan(over) & (value >= over)
+    over_bought = np.where(buys, excess, 0.0)
+    over_paid = np.where(buys, over * excess, 0.0)
+
+    has_pack = size > 0
+    unit = np.where(has_pack, size, 1.0)
+    takes = has_pack & (value * size >= pack_price)
+    packs = np.floor(excess / unit)
+    remainder = excess - packs * unit
+    packs = packs + ((remainder > 0) & (value * remainder >= pack_price))
+    packs = np.where(takes, packs, 0.0)
+    pack_bought = np.where(takes, np.minimum(packs * unit, excess), 0.0)
+
+    served = included + over_bought + pack_bought
+    payments = (over_paid + packs * pack_price).sum(axis=2)
+    utility = (value * served).sum(axis=2) + worth @ has_feature.T - price - payments
+    revenue = price + payments
+    unit_cost = np.array([econ.units[r].cost for r in resources])
+    cost = (served * unit_cost).sum(axis=2)
+    per_unit_hours = np.array([[econ.units[r].gpu_hours.get(p, 0.0) for p in pools] for r in resources])
+    gpu_hours = served @ per_unit_hours.reshape(len(resources), len(pools))
+    return utility, revenue, cost, gpu_hours, served
+
+
+def contribution(objective: Linear, sense: str, plans: list[str], plan_of: np.ndarray,
+                 revenue: np.ndarray, cost: np.ndarray, gpu_hours: np.ndarray, pools: list[str]):
+    """Per user, what each option adds to the objective (negated to minimize)."""
+    total = np.zeros_like(revenue)
+    for (function, args), coefficient in objective.terms.items():
+        if function in ("price", "quota"):
+            continue  # a figure of the catalog, not of a user's choice
+        if function == "gpu":
+            total += coefficient * gpu_hours[:, :, pools.index(args[0])]
+            continue
+        figure = {"margin": revenue - cost, "revenue": revenue, "cost": cost,
+                  "users": np.ones_like(revenue)}[function]
+        if args:
+            figure = figure * (plan_of == plans.index(args[0]))[None, :]
+        total += coefficient * figure
+    return total if sense == "maximize" else -total
+
+
+def rank(utility: np.ndarray, contrib: np.ndarray, outside: np.ndarray, plan_of: np.ndarray) -> list[np.ndarray]:
+    """For each bucket, the configurations it would take over staying out,
+    best first (see the module's docstring for the order)."""
+    u = np.round(utility, TIE_DIGITS)
+    c = np.round(contrib, TIE_DIGITS)
+    o = np.round(outside, TIE_DIGITS)[:, None]
+    acceptable = (u > o) | ((u == o) & (c >= 0))
+    order = np.arange(utility.shape[1])
+    out = []
+    for k in range(utility.shape[0]):
+        js = np.flatnonzero(acceptable[k])
+        # lexsort sorts by the last key first: utility, then objective, then plan, then position
+        keys = (order[js], plan_of[js], -c[k, js], -u[k, js])
+        out.append(js[np.lexsort(keys)])
+    return out
+
+
+def compile_model(model: Model) -> Compiled:
+    econ = economics(model)
+    resources = list(model.resources)
+    features = list(model.features)
+    pools = list(model.gpus)
+    plans = list(model.plans)
+    buckets = expand(model, {name: u.demand for name, u in econ.units.items()})
+    by_plan = expand_plans(model)
+    configs = [c for name in plans for c in by_plan[name]]
+    plan_of = np.array([plans.index(c.plan) for c in configs], dtype=int)
+    utility, revenue, cost, gpu_hours, served = per_user(buckets, configs, econ, resources, features, pools)
+    objective = linearize(model.objective.expr)
+    contrib = contribution(objective, model.objective.sense, plans, plan_of, revenue, cost, gpu_hours, pools)
+    outside = np.array([b.outside for b in buckets])
+    return Compiled(
+        model=model, economics=econ, resources=resources, features=features, pools=pools,
+        plans=plans, buckets=buckets, configs=configs, plan_of=plan_of,
+        mass=np.array([b.users for b in buckets]), utility=utility, revenue=revenue, cost=cost,
+        gpu_hours=gpu_hours, served=served, contribution=contrib,
+        ranking=rank(utility, contrib, outside, plan_of), objective=objective,
+    )
+
+
+def assign(compiled: Compiled, offered: set[int]) -> list[int | None]:
+    """Each bucket's configuration under a catalog (a set of offered
+    configuration indexes): its best-ranked offered one, or None."""
+    out = []
+    for ranked in compiled.ranking:
+        out.append(next((int(j) for j in ranked if j in offered), None))
+    return out

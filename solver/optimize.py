@@ -1,0 +1,202 @@
+"""From a checked model to a Solution: compile, build the MILP, solve, map
+the answer back to the user's terms, and check it against the independent
+evaluator before reporting anything."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from planlang.check import catalogs
+from planlang.format import expr_text
+from planlang.model import Model
+from solver import backends
+from solver.backends import Options
+from solver.compile import Compiled, assign, compile_model
+from solver.evaluator import TOLERANCE, Evaluation, evaluate
+from solver.milp import Problem, build
+from solver.requirements import RequirementError, compile_requirements
+from solver.solution import (
+    BucketResult, Conflict, GpuResult, PackResult, PlanResult, RequirementResult, Solution,
+    SolverInfo, Totals, finite,
+)
+
+
+class VerificationError(Exception):
+    """The MILP's answer disagrees with the evaluator: a bug, never the user's."""
+
+
+class SolveInputError(Exception):
+    """The model cannot be solved as written (no plan; a requirement over
+    too many combinations)."""
+
+
+def solve(model: Model, options: Options | None = None) -> Solution:
+    """The best catalog of `model` (a checked model: see planlang.load)."""
+    return solve_compiled(compile_model(model), options or Options())
+
+
+def solve_compiled(compiled: Compiled, options: Options) -> Solution:
+    base = _blank(compiled)
+    if not compiled.configs:
+        raise SolveInputError("the file has no plan to offer: declare at least one `plan`")
+    try:
+        rows, rules = compile_requirements(compiled)
+    except RequirementError as error:
+        raise SolveInputError(str(error)) from None
+    problem = build(compiled, rows, rules)
+    result = backends.solve(problem, options)
+    info = _info(compiled, problem, options, result.seconds)
+    if result.status in ("optimal", "feasible"):
+        offered = {j for j, column in enumerate(problem.offer) if result.values[column] > 0.5}
+        try:
+            solution = report(compiled, offered)
+        except VerificationError as error:
+            return base.model_copy(update={
+                "status": "error", "solver": info,
+                "message": f"internal error: the answer does not check out ({error}); nothing is "
+                           "reported. Please report this with the .plan file."})
+        return solution.model_copy(update={"status": result.status, "gap": result.gap, "solver": info})
+    if result.status == "infeasible":
+        from solver.explain import explain_infeasible
+
+        conflicts = explain_infeasible(compiled, rows, rules, options)
+        return base.model_copy(update={
+            "status": "infeasible", "conflicts": conflicts, "solver": info,
+            "message": "no catalog meets every requirement: " + "; ".join(
+                c.requirement for c in conflicts) + " cannot hold together" if conflicts else
+            "no catalog meets every requirement",
+        })
+    message = {"no solution": "the solver stopped before finding any catalog meeting every "
+                              "requirement; allow more time (--time-limit)",
+               "unbounded": "the objective has no bound"}.get(result.status, result.message)
+    status = "unbounded" if result.status == "unbounded" else "error"
+    return base.model_copy(update={"status": status, "message": message, "solver": info})
+
+
+def _blank(compiled: Compiled) -> Solution:
+    model = compiled.model
+    return Solution(status="error", sense=model.objective.sense,
+                    objective_text=expr_text(model.objective.expr), currency=model.currency)
+
+
+def _info(compiled: Compiled, problem: Problem, options: Options, seconds: float) -> SolverInfo:
+    return SolverInfo(
+        backend=options.backend, seconds=seconds, buckets=len(compiled.buckets),
+        configurations=len(compiled.configs), catalogs=catalogs(compiled.model),
+        pairs=sum(len(r) for r in compiled.ranking), columns=problem.columns, rows=problem.rows,
+    )
+
+
+def report(compiled: Compiled, offered: set[int]) -> Solution:
+    """The Solution of a catalog (offered configuration indexes): evaluated
+    independently, and checked against the compiled numbers the MILP used."""
+    catalog = {compiled.configs[j].plan: compiled.configs[j] for j in offered}
+    evaluation = evaluate(compiled.model, catalog, compiled.economics, compiled.buckets)
+    _verify(compiled, assign(compiled, offered), evaluation)
+    return describe(compiled.model, evaluation)
+
+
+def describe(model: Model, evaluation: Evaluation) -> Solution:
+    """A Solution holding the numbers of an evaluated catalog."""
+    resources = list(model.resources)
+    plans = {name: _plan(resources, list(model.features), evaluation.catalog.get(name))
+             for name in model.plans}
+    for name, totals in evaluation.plans.items():
+        plans[name] = plans[name].model_copy(update={
+            "users": totals.users, "revenue": totals.revenue, "cost": totals.cost, "margin": totals.margin})
+    segments: dict[str, list[BucketResult]] = {name: [] for name in model.segments}
+    for placement in evaluation.placements:
+        bucket, chosen = placement.bucket, placement.option
+        entry = BucketResult(bucket=bucket.index, users=bucket.users, plan=None, outside=bucket.outside,
+                             usage=dict(bucket.usage))
+        if chosen is not None:
+            entry = entry.model_copy(update={
+                "plan": chosen.plan,
+                "revenue": bucket.users * chosen.revenue, "cost": bucket.users * chosen.cost,
+                "margin": bucket.users * (chosen.revenue - chosen.cost),
+                "revenue_per_user": chosen.revenue, "cost_per_user": chosen.cost,
+                "margin_per_user": chosen.revenue - chosen.cost,
+                "utility": chosen.utility, "served": dict(chosen.served),
+            })
+        segments[bucket.segment].append(entry)
+    totals = evaluation.totals
+    gpu = {}
+    for name, pool in evaluation.economics.pools.items():
+        hours = evaluation.gpu_hours[name]
+        gpu[name] = GpuResult(hours=hours, capacity=pool.capacity, cost=hours * pool.busy_hour,
+                              share=hours / pool.capacity if pool.capacity else None)
+    broken = [f"{r.requirement} (line {r.line})" for r in requirement_results(evaluation) if not r.holds]
+    broken += [f"gpu({name}) within its fleet" for name in gpu if not evaluation.within_capacity(name)]
+    return Solution(
+        status="feasible" if evaluation.feasible else "infeasible",
+        message=("this catalog breaks " + "; ".join(broken)) if broken else None,
+        objective=evaluation.objective, sense=model.objective.sense,
+        objective_text=expr_text(model.objective.expr), currency=model.currency,
+        totals=Totals(revenue=totals.revenue, cost=totals.cost, margin=totals.margin, users=totals.users),
+        plans=plans, segments=segments, gpu=gpu, requirements=requirement_results(evaluation),
+    )
+
+
+def _plan(resources: list[str], features: list[str], config) -> PlanResult:
+    if config is None:
+        return PlanResult(offered=False)
+    return PlanResult(
+        offered=True,
+        price=config.price,
+        quota={r: finite(config.quota.get(r, 0.0)) for r in resources},
+        overage=dict(config.overage),
+        packs={r: PackResult(size=size, price=price) for r, (size, price) in config.packs.items()},
+        features=sorted(config.features, key=features.index),
+        choices={label: finite(value) for label, value in config.choices},
+    )
+
+
+def requirement_results(evaluation: Evaluation) -> list[RequirementResult]:
+    out = []
+    for check in evaluation.requirements:
+        require = check.require
+        if check.trivial:
+            slack = 0.0
+        elif require.op == ">=":
+            slack = check.left - check.right
+        elif require.op == "<=":
+            slack = check.right - check.left
+        else:
+            slack = -abs(check.left - check.right)
+        size = max(1.0, abs(check.left) if math.isfinite(check.left) else 1.0,
+                   abs(check.right) if math.isfinite(check.right) else 1.0)
+        out.append(RequirementResult(
+            requirement=f"{expr_text(require.left)} {require.op} {expr_text(require.right)}",
+            line=require.span.line, left=finite(check.left), right=finite(check.right),
+            holds=check.holds, binding=check.holds and not check.trivial and abs(slack) <= 1e-6 * size,
+            slack=finite(slack), share=check.share, trivial=check.trivial,
+        ))
+    return out
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+def _verify(compiled: Compiled, chosen: list[int | None], evaluation: Evaluation) -> None:
+    """Refuse to report numbers the evaluator does not reproduce."""
+    for k, (j, placement) in enumerate(zip(chosen, evaluation.placements)):
+        mine = None if j is None else compiled.configs[j].plan
+        theirs = None if placement.option is None else placement.option.plan
+        if mine != theirs:
+            bucket = compiled.buckets[k]
+            raise VerificationError(f"bucket {bucket.index} of {bucket.segment}: the solver puts it on "
+                                    f"{mine}, the evaluator on {theirs}")
+    revenue = sum(compiled.buckets[k].users * compiled.revenue[k, j] for k, j in enumerate(chosen) if j is not None)
+    cost = sum(compiled.buckets[k].users * compiled.cost[k, j] for k, j in enumerate(chosen) if j is not None)
+    for name, mine, theirs in (("revenue", revenue, evaluation.totals.revenue),
+                               ("cost", cost, evaluation.totals.cost)):
+        if not _close(mine, theirs):
+            raise VerificationError(f"{name}: the solver finds {mine}, the evaluator {theirs}")
+    if not evaluation.feasible:
+        failed = [c.require.span.line for c in evaluation.requirements if not c.holds]
+        raise VerificationError(f"the evaluator finds the catalog breaks requirements at lines {failed} "
+                                "or a fleet's capacity")
+

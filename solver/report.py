@@ -1,0 +1,187 @@
+"""Solutions as tables a person can read (rich), for `solve` and `eval`."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.table import Table
+
+from solver.solution import PlanResult, Solution
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+BACKEND_NAMES = {"highs": "HiGHS", "cbc": "CBC", "highs-pulp": "HiGHS through PuLP"}
+
+
+def _with_symbol(text: str, currency: str) -> str:
+    negative = text.startswith("-")
+    text = text.lstrip("-")
+    symbol = SYMBOLS.get(currency)
+    body = f"{symbol}{text}" if symbol else f"{text} {currency}"
+    return f"-{body}" if negative else body
+
+
+def price(value: float | None, currency: str) -> str:
+    """Exact: a price as the file would write it ($8, $0.049)."""
+    if value is None:
+        return "—"
+    return _with_symbol(f"{value:,.4f}".rstrip("0").rstrip("."), currency)
+
+
+def amount(value: float, currency: str) -> str:
+    """Compact: a monthly total ($213.96M)."""
+    return _with_symbol(count(value, 2), currency)
+
+
+def count(value: float, digits: int = 1) -> str:
+    if math.isinf(value):
+        return "unlimited"
+    for limit, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K")):
+        if abs(value) >= limit:
+            return f"{value / unit:,.{digits}f}{suffix}"
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.{digits}f}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def headline(path: str, solution: Solution) -> str:
+    info = solution.solver
+    if not solution.solved:
+        if solution.objective is not None and any(p.offered for p in solution.plans.values()):
+            return f"{path}: {solution.status}: {solution.objective_text} {_objective(solution)}; {solution.message}"
+        return f"{path}: {solution.status}: {solution.message or ''}".rstrip(": ")
+    goal = f"{solution.objective_text} {_objective(solution)}"
+    gap = "" if solution.gap is None else f" (gap {solution.gap * 100:.2g}%)"
+    where = ""
+    if info is not None:
+        where = (f", best of {info.catalogs:,} catalogs, {info.seconds:.2f} s with "
+                 f"{BACKEND_NAMES.get(info.backend, info.backend)}")
+    return f"{path}: {solution.status}: {goal}{gap}{where}"
+
+
+def _objective(solution: Solution) -> str:
+    if solution.objective is None:
+        return "—"
+    if solution.objective_text.startswith(("users", "gpu")):
+        return count(solution.objective, 2)
+    return amount(solution.objective, solution.currency)
+
+
+def _quotas(plan: PlanResult) -> str:
+    shown = [f"{r} {count(q) if q is not None else 'unlimited'}" for r, q in plan.quota.items()
+             if q is None or q > 0]
+    return ", ".join(shown) or "—"
+
+
+def _extras(plan: PlanResult, currency: str) -> str:
+    parts = [f"{r} at {price(a, currency)}" for r, a in plan.overage.items()]
+    parts += [f"{count(p.size)} {r} for {price(p.price, currency)}" for r, p in plan.packs.items()]
+    return ", ".join(parts) or "—"
+
+
+def catalog_table(solution: Solution) -> Table:
+    table = Table(title="Catalog", title_justify="left")
+    for column in ("plan", "offered", "price", "quotas", "overage and packs", "features"):
+        table.add_column(column)
+    for name, plan in solution.plans.items():
+        if not plan.offered:
+            table.add_row(name, "no", "", "", "", "")
+            continue
+        table.add_row(name, "yes", price(plan.price, solution.currency), _quotas(plan),
+                      _extras(plan, solution.currency), ", ".join(plan.features) or "—")
+    return table
+
+
+def plans_table(solution: Solution) -> Table:
+    cur = solution.currency
+    table = Table(title="Plans (per month)", title_justify="left")
+    table.add_column("plan")
+    for column in ("users", "revenue", "cost", "margin", "margin %"):
+        table.add_column(column, justify="right")
+    for name, plan in solution.plans.items():
+        if plan.offered:
+            table.add_row(name, count(plan.users), amount(plan.revenue, cur), amount(plan.cost, cur),
+                          amount(plan.margin, cur), percent(plan.margin / plan.revenue if plan.revenue else None))
+    t = solution.totals
+    table.add_row("total", count(t.users), amount(t.revenue, cur), amount(t.cost, cur), amount(t.margin, cur),
+                  percent(t.margin / t.revenue if t.revenue else None), style="bold")
+    return table
+
+
+def _runs(plans: list[str | None]) -> str:
+    """'1-3 free · 4 none · 5-10 plus'"""
+    out, start = [], 0
+    for i in range(1, len(plans) + 1):
+        if i == len(plans) or plans[i] != plans[start]:
+            where = f"{start + 1}" if i - start == 1 else f"{start + 1}-{i}"
+            out.append(f"{where} {plans[start] or 'none'}")
+            start = i
+    return " · ".join(out)
+
+
+def segments_table(solution: Solution) -> Table:
+    table = Table(title="Segments (buckets from light to heavy users)", title_justify="left")
+    table.add_column("segment")
+    table.add_column("users", justify="right")
+    table.add_column("plan chosen by each bucket")
+    for name, buckets in solution.segments.items():
+        table.add_row(name, count(sum(b.users for b in buckets)), _runs([b.plan for b in buckets]))
+    return table
+
+
+def gpu_table(solution: Solution) -> Table:
+    table = Table(title="GPU pools (per month)", title_justify="left")
+    table.add_column("pool")
+    for column in ("busy hours", "capacity", "use", "cost"):
+        table.add_column(column, justify="right")
+    for name, pool in solution.gpu.items():
+        table.add_row(name, count(pool.hours), "—" if pool.capacity is None else count(pool.capacity),
+                      percent(pool.share), amount(pool.cost, solution.currency))
+    return table
+
+
+def requirements_table(solution: Solution) -> Table:
+    table = Table(title="Requirements", title_justify="left")
+    table.add_column("line", justify="right")
+    table.add_column("requirement")
+    table.add_column("value", justify="right")
+    table.add_column("status")
+    for r in solution.requirements:
+        if r.share is not None:
+            value = percent(r.share)
+        elif r.left is None:
+            value = "unlimited"
+        elif r.requirement.startswith(("users", "quota", "gpu")):
+            value = count(r.left)
+        else:
+            value = amount(r.left, solution.currency)
+        if r.trivial:
+            status = "holds (a plan it names is left out)"
+        elif not r.holds:
+            status = "[red]fails[/red]"
+        else:
+            status = "binding" if r.binding else "holds"
+        table.add_row(str(r.line), r.requirement, value, status)
+    return table
+
+
+def print_solution(console: Console, path: str, solution: Solution) -> None:
+    console.print(headline(path, solution), highlight=False)
+    if solution.conflicts:
+        console.print("These requirements cannot hold together:")
+        for conflict in solution.conflicts:
+            console.print(f"  line {conflict.line}: {conflict.requirement}", highlight=False)
+            if conflict.explanation:
+                console.print(f"    {conflict.explanation}", highlight=False)
+    if not solution.plans or not any(p.offered for p in solution.plans.values()):
+        return
+    for table in (catalog_table(solution), plans_table(solution), segments_table(solution)):
+        console.print(table)
+    if solution.gpu:
+        console.print(gpu_table(solution))
+    if solution.requirements:
+        console.print(requirements_table(solution))

@@ -1,0 +1,124 @@
+"""The answer, in the user's terms: plans, prices, quotas, buckets and
+requirements by the names the file gave them, never the MILP's columns.
+
+`Solution.model_dump(mode="json")` is the object of spec section 7 (with
+keys added, none renamed). Money is a plain number in the file's currency;
+an unlimited quota is null.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Totals(_Result):
+    revenue: float = 0.0
+    cost: float = 0.0
+    margin: float = 0.0
+    users: float = 0.0
+
+
+class PackResult(_Result):
+    size: float
+    price: float
+
+
+class PlanResult(_Result):
+    offered: bool
+    price: float | None = None
+    quota: dict[str, float | None] = {}  # null: unlimited
+    overage: dict[str, float] = {}
+    packs: dict[str, PackResult] = {}
+    features: list[str] = []
+    choices: dict[str, float | None] = {}  # the open choices made, e.g. {"quota.message": 5000}
+    users: float = 0.0
+    revenue: float = 0.0
+    cost: float = 0.0
+    margin: float = 0.0
+
+
+class BucketResult(_Result):
+    bucket: int
+    users: float
+    plan: str | None
+    revenue: float = 0.0  # the whole bucket's
+    cost: float = 0.0
+    margin: float = 0.0
+    revenue_per_user: float = 0.0
+    cost_per_user: float = 0.0
+    margin_per_user: float = 0.0
+    utility: float | None = None  # per user, on the plan taken
+    outside: float = 0.0
+    usage: dict[str, float] = {}  # demanded per user (results, for an outcome)
+    served: dict[str, float] = {}  # served per user on the plan taken
+
+
+class GpuResult(_Result):
+    hours: float  # busy GPU-hours
+    capacity: float | None  # busy GPU-hours the fleet gives, if the fleet is known
+    cost: float
+    share: float | None = None  # hours / capacity
+
+
+class RequirementResult(_Result):
+    requirement: str
+    line: int
+    left: float | None  # null: an unlimited quota
+    right: float | None
+    holds: bool
+    binding: bool  # holds with no room to spare
+    slack: float | None  # room to spare (negative: missed by); null when a side is unlimited
+    share: float | None = None  # for `X%` requirements: the left side as a share of its base
+    trivial: bool = False  # holds because a plan it names is not offered
+
+
+class Conflict(_Result):
+    """A requirement (or fleet) in a set that cannot hold together, and how
+    far it must give for the others to hold."""
+
+    requirement: str
+    line: int
+    explanation: str | None = None
+
+
+class SolverInfo(_Result):
+    backend: str
+    seconds: float
+    buckets: int
+    configurations: int
+    catalogs: int
+    pairs: int  # bucket x configuration pairs a bucket would accept
+    columns: int
+    rows: int
+
+
+class Solution(_Result):
+    status: str  # optimal | feasible | infeasible | unbounded | error
+    objective: float | None = None
+    gap: float | None = None
+    sense: str = "maximize"
+    objective_text: str = "margin"
+    currency: str = "USD"
+    totals: Totals = Totals()
+    plans: dict[str, PlanResult] = {}
+    segments: dict[str, list[BucketResult]] = {}
+    gpu: dict[str, GpuResult] = {}
+    requirements: list[RequirementResult] = []
+    conflicts: list[Conflict] = []
+    message: str | None = None
+    solver: SolverInfo | None = None
+
+    @property
+    def solved(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+
+def finite(value: float) -> float | None:
+    """JSON has no infinity: an unlimited quota is null. Plain floats only."""
+    return None if math.isinf(value) else float(value)

@@ -1,0 +1,72 @@
+"""The MILP against brute force: same status, same objective, totals of a
+catalog the brute force also finds best; and HiGHS against CBC."""
+
+import pytest
+from brute import brute_force, close
+from conftest import EXAMPLES
+from hypothesis import given, settings
+from strategies import small_models
+
+import planlang
+from planlang.check import catalogs
+from solver.backends import Options
+from solver.optimize import solve
+
+
+def agree(model, backend: str = "highs"):
+    best = brute_force(model)
+    solution = solve(model, Options(backend=backend))
+    if best.objective is None:
+        assert solution.status == "infeasible", solution.message
+        assert solution.conflicts, "an infeasible answer names the requirements that cannot hold"
+        return best, solution
+    assert solution.status == "optimal", solution.message
+    assert close(solution.objective, best.objective), (solution.objective, best.objective)
+    matching = [e for e in best.optima if {n: c.choices for n, c in e.catalog.items()} ==
+                {n: tuple((k, float("inf") if v is None else v) for k, v in p.choices.items())
+                 for n, p in solution.plans.items() if p.offered}]
+    assert matching, "the MILP's catalog is one the brute force finds best"
+    totals = matching[0].totals
+    assert close(solution.totals.revenue, totals.revenue)
+    assert close(solution.totals.cost, totals.cost)
+    assert close(solution.totals.users, totals.users)
+    if len(best.optima) == 1:
+        assert close(solution.totals.margin, best.optima[0].totals.margin)
+    return best, solution
+
+
+@settings(max_examples=300)
+@given(small_models())
+def test_milp_matches_brute_force(model):
+    model = planlang.loads(planlang.dumps(model))  # through the language, as a user would
+    agree(model)
+
+
+@settings(max_examples=120)
+@given(small_models())
+def test_highs_and_cbc_agree(model):
+    model = planlang.loads(planlang.dumps(model))
+    highs = solve(model, Options(backend="highs"))
+    cbc = solve(model, Options(backend="cbc"))
+    assert highs.status == cbc.status
+    if highs.status == "optimal":
+        assert close(highs.objective, cbc.objective)
+    else:
+        assert [c.requirement for c in highs.conflicts] == [c.requirement for c in cbc.conflicts]
+
+
+SMALL = [p for p in EXAMPLES if catalogs(planlang.load(p)) <= 10_000]
+
+
+@pytest.mark.parametrize("path", SMALL, ids=lambda p: p.stem)
+def test_examples_match_brute_force(path):
+    agree(planlang.load(path))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("backend", ["highs", "cbc", "highs-pulp"])
+def test_every_example_solves_with_every_backend(path, backend):
+    reference = solve(planlang.load(path))
+    solution = solve(planlang.load(path), Options(backend=backend))
+    assert solution.status == reference.status == "optimal"
+    assert close(solution.objective, reference.objective)
