@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scenarios import gpu_pools
+
 
 def big_plan(lines: int = 10_000) -> str:
     """A valid .plan file of about `lines` lines: many resources, segments
@@ -10,17 +12,7 @@ def big_plan(lines: int = 10_000) -> str:
         "# generated for the parse benchmark",
         "currency USD",
         "",
-        "gpu h100 {",
-        "  price       = $30000",
-        "  lifespan    = 36 months",
-        "  power       = 700 W",
-        "  pue         = 1.3",
-        "  electricity = $0.08/kWh",
-        "  overhead    = $0.30/hour",
-        "  utilization = 60%",
-        "  fleet       = 25000",
-        "}",
-        "gpu rented { hourly = $2.50/hour }",
+        *gpu_pools("25000"),
         "feature priority",
     ]
     i = 0

@@ -13,7 +13,7 @@ from planlang.diagnostics import Problems, did_you_mean
 from planlang.linear import AGGREGATE, STRUCTURAL, Linear, linearize
 from planlang.model import (
     Block, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Model, Money, Negate, Node,
-    Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range, Rate,
+    Number, Objective, Overage, Pack, Percent, Plan, Quota, Range, Rate,
     Ref, Require, Resource, Segment, Setting, Span, Term, Uniform, Unlimited, Usage,
     Values, Worth, number_text,
 )

@@ -25,12 +25,16 @@ _EXPORTS = {
     "SolveInputError": "solver.optimize",
     "Options": "solver.backends",
     "BACKENDS": "solver.backends",
+    "SOLVERS": "solver.backends",
     "Solution": "solver.solution",
     "evaluate": "solver.evaluator",
     "Evaluation": "solver.evaluator",
     "catalog": "solver.choose",
     "ChoiceError": "solver.choose",
     "compile_model": "solver.compile",
+    "sweep": "solver.whatif",
+    "SweepResult": "solver.whatif",
+    "BoundValue": "solver.solution",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -23,8 +23,10 @@ import numpy as np
 
 from solver.milp import Problem
 
-BACKENDS = ("highs", "cbc", "highs-pulp")
+BACKENDS = ("highs", "cbc", "highs-pulp")  # MILP solvers
+SOLVERS = BACKENDS + ("enumerate",)  # what --solver takes: optimize.py tries every catalog itself
 FEASIBILITY_TOLERANCE = 1e-7
+PROVEN_GAP = 1e-6  # a smaller relative gap is optimal (HiGHS closes gaps to its own tolerances)
 
 
 @dataclass
@@ -125,6 +127,8 @@ def _highs(problem: Problem, options: Options) -> Result:
     gap = float(info.mip_gap) if integer else 0.0
     if not math.isfinite(gap):
         gap = None
+    elif status == "optimal" and gap > PROVEN_GAP:
+        status = "feasible"  # stopped by the --gap the user allowed: good, not proven best
     return Result(status, values, objective, bound, gap)
 
 

@@ -127,7 +127,7 @@ def fmt(
 def _replace(path: Path, text: str) -> None:
     """Write `text` to `path` atomically: the old file stays whole until the
     new one is complete."""
-    mode = path.stat().st_mode
+    mode = path.stat().st_mode if path.exists() else 0o666 & ~_umask()
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -139,11 +139,25 @@ def _replace(path: Path, text: str) -> None:
         raise
 
 
-def _options(solver_name: str, time_limit: float | None, gap: float):
-    from solver.backends import BACKENDS, Options
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
-    if solver_name not in BACKENDS:
-        raise fail(f"unknown solver '{solver_name}'; choose one of {', '.join(BACKENDS)}")
+
+def write_output(path: Path, text: str) -> None:
+    """A file the user asked for (report, sweep points), written atomically."""
+    try:
+        _replace(path, text)
+    except OSError as error:
+        raise fail(f"cannot write {path}: {error.strerror or error}")
+
+
+def _options(solver_name: str, time_limit: float | None, gap: float):
+    from solver.backends import SOLVERS, Options
+
+    if solver_name not in SOLVERS:
+        raise fail(f"unknown solver '{solver_name}'; choose one of {', '.join(SOLVERS)}")
     if time_limit is not None and time_limit <= 0:
         raise fail("--time-limit must be above 0 seconds")
     if not 0 <= gap < 1:
@@ -158,14 +172,15 @@ EXIT_BY_STATUS = {"optimal": 0, "feasible": 0, "infeasible": EXIT_NO, "unbounded
 def solve(
     file: Annotated[Path, typer.Argument(help="the .plan file")],
     json_output: Annotated[bool, typer.Option("--json", help="Print the solution as JSON, and nothing else.")] = False,
-    solver_name: Annotated[str, typer.Option("--solver", help="highs (default), cbc or highs-pulp")] = "highs",
+    solver_name: Annotated[str, typer.Option("--solver", help="highs (default), cbc, highs-pulp, or enumerate (tries every catalog; small files only)")] = "highs",
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Stop after this many seconds with the best catalog found.")] = None,
     gap: Annotated[float, typer.Option("--gap", help="Stop within this relative gap of the optimum (0.01 = 1%).")] = 0.0,
+    explain: Annotated[bool, typer.Option("--explain", help="Add unit economics per bucket and what each requirement costs (shadow prices).")] = False,
 ) -> None:
     """Find the catalog with the best objective, and explain it."""
     from rich.console import Console
 
-    from solver.report import print_solution
+    from solver.report import print_explained, print_solution
     from solver.optimize import SolveInputError, solve as solve_model
 
     options = _options(solver_name, time_limit, gap)
@@ -175,16 +190,18 @@ def solve(
     console = Console(stderr=True)
     try:
         if json_output or not console.is_terminal:
-            solution = solve_model(model, options)
+            solution = solve_model(model, options, explain=explain)
         else:
             with console.status("solving..."):
-                solution = solve_model(model, options)
+                solution = solve_model(model, options, explain=explain)
     except SolveInputError as error:
         raise fail(f"{file}: {error}")
     if json_output:
         sys.stdout.write(solution.model_dump_json(indent=2) + "\n")
     else:
         print_solution(Console(), str(file), solution)
+        if explain:
+            print_explained(Console(), solution)
     if solution.status == "error":
         if not json_output:
             typer.echo(f"planlang: {solution.message}", err=True)
@@ -223,8 +240,155 @@ def evaluate_catalog(
     raise typer.Exit(0 if solution.status == "feasible" else EXIT_NO)
 
 
+@app.command()
+def sweep(
+    file: Annotated[Path, typer.Argument(help="the .plan file")],
+    settings: Annotated[list[str], typer.Option("--set", help="PATH=RANGE, e.g. gpu.h100.hourly=x1..x0.1 step 0.1, "
+                                                "plan.plus.price=10..30 step 5, segment.casual.users=100M,200M; "
+                                                "several make a grid")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the points to a .csv or .json file.")] = None,
+    report_path: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML report of the sweep.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Points solved at once (default: every core).")] = None,
+    solver_name: Annotated[str, typer.Option("--solver", help="highs (default), cbc, highs-pulp or enumerate")] = "highs",
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per point.")] = None,
+) -> None:
+    """Re-solve the file over a grid of changed numbers (what-if)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from planlang.edit import EditError
+    from solver.whatif import SweepError, sweep as run_sweep
+
+    options = _options(solver_name, time_limit, 0.0)
+    if jobs is not None and jobs < 1:
+        raise fail("--jobs must be at least 1")
+    if output is not None and output.suffix not in (".csv", ".json"):
+        raise fail(f"--output {output}: write a .csv or a .json file")
+    axes: dict[str, str] = {}
+    for setting in settings:
+        path, equals, written = setting.partition("=")
+        if not equals or not path.strip() or not written.strip():
+            raise fail(f"--set {setting}: write PATH=RANGE, e.g. gpu.h100.hourly=x1..x0.1 step 0.1")
+        axes[path.strip()] = written
+    model, text = read_model(file)
+    if model is None:
+        raise typer.Exit(EXIT_INPUT)
+    console = Console(stderr=True)
+    with Progress(TextColumn("sweeping"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task("sweep", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            result = run_sweep(file, axes, text=text, options=options, jobs=jobs, on_point=advance)
+        except (SweepError, EditError) as error:
+            raise fail(f"{file}: {error}")
+    _print_sweep(result)
+    if output is not None:
+        _write_points(result, output)
+        typer.echo(f"wrote {len(result.points)} points to {output}", err=True)
+    if report_path is not None:
+        from solver.html import render
+        from solver.optimize import solve as solve_model
+
+        write_output(report_path, render(str(file), solve_model(model, options), result))
+        typer.echo(f"wrote {report_path}", err=True)
+
+
+def _print_sweep(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from solver.report import amount
+
+    table = Table(title=f"Sweep of {', '.join(a.path for a in result.axes)}", title_justify="left")
+    for column in [a.path for a in result.axes] + ["status", "margin", "catalog"]:
+        table.add_column(column)
+    for point in result.points:
+        solution = point.solution
+        cells = [point.settings[a.path] for a in result.axes]
+        if solution is None or not solution.solved:
+            cells += [solution.status if solution else "error", "", point.error or (solution.message or "")]
+        else:
+            cells += [solution.status, amount(solution.totals.margin, solution.currency),
+                      "; ".join(_offer(n, p, solution.currency) for n, p in solution.plans.items() if p.offered)]
+        table.add_row(*cells)
+    Console().print(table)
+
+
+def _offer(name: str, plan, currency: str) -> str:
+    """'business $50 (agent_run 100, overage.agent_run 0.75)': the price and the other open choices."""
+    from solver.report import count, price
+
+    def shown(label: str, value: float | None) -> str:
+        if value is None:
+            return "unlimited"
+        return price(value, currency) if label.startswith(("overage", "pack")) else count(value)
+
+    rest = [f"{label.removeprefix('quota.')} {shown(label, v)}" for label, v in plan.choices.items()
+            if label != "price"]
+    return f"{name} {price(plan.price, currency)}" + (f" ({', '.join(rest)})" if rest else "")
+
+
+def _write_points(result, output: Path) -> None:
+    import csv
+    import io
+
+    if output.suffix == ".json":
+        write_output(output, result.model_dump_json(indent=2) + "\n")
+        return
+    records = result.records()
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns)
+    writer.writeheader()
+    writer.writerows(records)
+    write_output(output, buffer.getvalue())
+
+
+@app.command()
+def report(
+    file: Annotated[Path, typer.Argument(help="the .plan file")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")] = Path("report.html"),
+    sweep_file: Annotated[Optional[Path], typer.Option("--sweep", help="a sweep written by `planlang sweep -o X.json`, to chart too")] = None,
+    solver_name: Annotated[str, typer.Option("--solver", help="highs (default), cbc, highs-pulp or enumerate")] = "highs",
+) -> None:
+    """Write one self-contained HTML page with charts of the optimal catalog."""
+    from pydantic import ValidationError
+
+    from solver.html import render
+    from solver.optimize import SolveInputError, solve as solve_model
+    from solver.whatif import SweepResult
+
+    options = _options(solver_name, None, 0.0)
+    result = None
+    if sweep_file is not None:
+        try:
+            result = SweepResult.model_validate_json(sweep_file.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise fail(f"cannot read {sweep_file}: {error.strerror or error}")
+        except ValidationError:
+            raise fail(f"{sweep_file} is not a sweep written by `planlang sweep -o FILE.json`")
+    model, _ = read_model(file)
+    if model is None:
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        solution = solve_model(model, options)
+    except SolveInputError as error:
+        raise fail(f"{file}: {error}")
+    write_output(output, render(str(file), solution, result))
+    typer.echo(f"wrote {output}", err=True)
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as error:  # a bug: say so in one line, never a traceback
+        typer.echo(f"planlang: internal error: {type(error).__name__}: {error}. Your files are untouched; "
+                   "please report this with the command and the .plan file.", err=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

@@ -37,18 +37,18 @@ def explain_infeasible(compiled: Compiled, rows: list[Row], rules: list[Conflict
     by_key = {c.key: c for c in everything}
     needed.sort(key=lambda k: by_key[k].line)
     return [Conflict(requirement=by_key[k].text, line=by_key[k].line,
-                     explanation=_how_far(compiled, rows, rules, by_key[k], set(keys), options))
+                     explanation=_how_far(compiled, rows, rules, by_key[k], set(needed), options))
             for k in needed]
 
 
 def _how_far(compiled: Compiled, rows, rules, constraint: Constraint, keys: set[str],
              options: Options) -> str | None:
-    """Relax `constraint` alone, keep every other one, and describe the
-    catalog that misses it least."""
+    """Relax `constraint` alone, keep the other members of its conflicting
+    set, and describe the catalog that misses it least."""
     problem = build(compiled, rows, rules, enforce=keys, elastic={constraint.key})
     result = backends.solve(problem, options)
     if result.status not in ("optimal", "feasible"):
-        return "the other requirements cannot hold together either"
+        return None
     offered = {j for j, column in enumerate(problem.offer) if result.values[column] > 0.5}
     catalog = {compiled.configs[j].plan: compiled.configs[j] for j in offered}
     evaluation = evaluate(compiled.model, catalog, compiled.economics, compiled.buckets)
@@ -57,7 +57,8 @@ def _how_far(compiled: Compiled, rows, rules, constraint: Constraint, keys: set[
         capacity = compiled.economics.pools[name].capacity
         hours = evaluation.gpu_hours[name]
         more = (hours / capacity - 1) * 100 if capacity else float("inf")
-        return (f"the other requirements need at least {hours:,.0f} busy GPU-hours of {name} a month, "
+        others = "the others" if len(keys) > 1 else "any catalog"
+        return (f"{others} need at least {hours:,.0f} busy GPU-hours of {name} a month, "
                 f"{more:.1f}% more than its fleet gives ({capacity:,.0f})")
     index = int(constraint.key.split(":", 1)[1])
     check = evaluation.requirements[index]

@@ -5,8 +5,9 @@ evaluator before reporting anything."""
 from __future__ import annotations
 
 import math
+import time
+from dataclasses import replace
 
-import numpy as np
 
 from planlang.check import catalogs
 from planlang.format import expr_text
@@ -14,11 +15,12 @@ from planlang.model import Model
 from solver import backends
 from solver.backends import Options
 from solver.compile import Compiled, assign, compile_model
-from solver.evaluator import TOLERANCE, Evaluation, evaluate
+from solver.enumerate import TooManyCatalogs, enumerate_catalogs
+from solver.evaluator import Evaluation, evaluate
 from solver.milp import Problem, build
 from solver.requirements import RequirementError, compile_requirements
 from solver.solution import (
-    BucketResult, Conflict, GpuResult, PackResult, PlanResult, RequirementResult, Solution,
+    BucketResult, GpuResult, PackResult, PlanResult, RequirementResult, Solution,
     SolverInfo, Totals, finite,
 )
 
@@ -32,12 +34,15 @@ class SolveInputError(Exception):
     too many combinations)."""
 
 
-def solve(model: Model, options: Options | None = None) -> Solution:
-    """The best catalog of `model` (a checked model: see planlang.load)."""
-    return solve_compiled(compile_model(model), options or Options())
+def solve(model: Model, options: Options | None = None, *, explain: bool = False, **settings) -> Solution:
+    """The best catalog of `model` (a checked model: see planlang.load).
+    `settings` are Options' fields (backend="cbc", time_limit=10, gap=0.01);
+    `explain` adds what each requirement and fleet costs (Solution.bounds)."""
+    options = replace(options or Options(), **settings)
+    return solve_compiled(compile_model(model), options, explain=explain)
 
 
-def solve_compiled(compiled: Compiled, options: Options) -> Solution:
+def solve_compiled(compiled: Compiled, options: Options, explain: bool = False) -> Solution:
     base = _blank(compiled)
     if not compiled.configs:
         raise SolveInputError("the file has no plan to offer: declare at least one `plan`")
@@ -45,6 +50,8 @@ def solve_compiled(compiled: Compiled, options: Options) -> Solution:
         rows, rules = compile_requirements(compiled)
     except RequirementError as error:
         raise SolveInputError(str(error)) from None
+    if options.backend == "enumerate":
+        return _enumerated(compiled, rows, rules, options, base)
     problem = build(compiled, rows, rules)
     result = backends.solve(problem, options)
     info = _info(compiled, problem, options, result.seconds)
@@ -53,11 +60,14 @@ def solve_compiled(compiled: Compiled, options: Options) -> Solution:
         try:
             solution = report(compiled, offered)
         except VerificationError as error:
-            return base.model_copy(update={
-                "status": "error", "solver": info,
-                "message": f"internal error: the answer does not check out ({error}); nothing is "
-                           "reported. Please report this with the .plan file."})
-        return solution.model_copy(update={"status": result.status, "gap": result.gap, "solver": info})
+            return _unverified(base, info, error)
+        bounds = None
+        if explain:
+            from solver.sensitivity import bound_values
+
+            bounds = bound_values(compiled, offered, options)
+        return solution.model_copy(update={"status": result.status, "gap": result.gap, "solver": info,
+                                           "bounds": bounds})
     if result.status == "infeasible":
         from solver.explain import explain_infeasible
 
@@ -73,6 +83,33 @@ def solve_compiled(compiled: Compiled, options: Options) -> Solution:
                "unbounded": "the objective has no bound"}.get(result.status, result.message)
     status = "unbounded" if result.status == "unbounded" else "error"
     return base.model_copy(update={"status": status, "message": message, "solver": info})
+
+
+def _enumerated(compiled: Compiled, rows, rules, options: Options, base: Solution) -> Solution:
+    """The best catalog by trying every one (solver/enumerate.py)."""
+    started = time.perf_counter()
+    try:
+        found = enumerate_catalogs(compiled, rows, rules)
+    except TooManyCatalogs as error:
+        raise SolveInputError(str(error)) from None
+    info = SolverInfo(backend="enumerate", seconds=time.perf_counter() - started, buckets=len(compiled.buckets),
+                      configurations=len(compiled.configs), catalogs=found.catalogs,
+                      pairs=sum(len(r) for r in compiled.ranking), columns=0, rows=0)
+    if found.offered is None:  # say why with the MILP's explanation
+        milp = solve_compiled(compiled, replace(options, backend="highs"))
+        return milp.model_copy(update={"solver": info})
+    try:
+        solution = report(compiled, found.offered)
+    except VerificationError as error:
+        return _unverified(base, info, error)
+    return solution.model_copy(update={"status": "optimal", "gap": 0.0, "solver": info})
+
+
+def _unverified(base: Solution, info: SolverInfo, error: VerificationError) -> Solution:
+    return base.model_copy(update={
+        "status": "error", "solver": info,
+        "message": f"internal error: the answer does not check out ({error}); nothing is "
+                   "reported. Please report this with the .plan file."})
 
 
 def _blank(compiled: Compiled) -> Solution:

@@ -169,6 +169,52 @@ def requirements_table(solution: Solution) -> Table:
     return table
 
 
+def buckets_table(solution: Solution) -> Table:
+    """Unit economics: what each bucket's users pay, cost and leave, per user."""
+    cur = solution.currency
+    table = Table(title="Unit economics per bucket (per user per month)", title_justify="left")
+    table.add_column("segment")
+    table.add_column("bucket", justify="right")
+    table.add_column("users", justify="right")
+    table.add_column("plan")
+    for column in ("pays", "costs", "margin"):
+        table.add_column(column, justify="right")
+    table.add_column("")
+    for name, buckets in solution.segments.items():
+        for b in buckets:
+            if b.plan is None:
+                table.add_row(name, str(b.bucket), count(b.users), "none", "", "", "", "")
+                continue
+            loss = b.margin_per_user < 0
+            table.add_row(name, str(b.bucket), count(b.users), b.plan, price(round(b.revenue_per_user, 2), cur),
+                          price(round(b.cost_per_user, 2), cur), price(round(b.margin_per_user, 2), cur),
+                          "[red]loss-making[/red]" if loss else "", style="red" if loss else None)
+    return table
+
+
+def bounds_table(solution: Solution) -> Table:
+    """What each requirement and fleet costs the objective."""
+    cur = solution.currency
+    table = Table(title="What the requirements cost", title_justify="left")
+    table.add_column("line", justify="right")
+    table.add_column("requirement")
+    table.add_column("dropping it gains", justify="right")
+    table.add_column("shadow price", justify="right")
+    table.add_column("found by moving")
+    for b in solution.bounds or []:
+        without = "—" if b.without is None else amount(b.without, cur)
+        if b.shadow_price is None:
+            shadow, moved = "—", "no single number to move" if b.path is None else "no better catalog found"
+        elif not b.binding:
+            shadow, moved = amount(0.0, cur), "not binding"
+        else:
+            shadow = f"{amount(b.shadow_price, cur)} per {b.unit.replace('unit of the bound', 'unit')}"
+            moved = f"{b.path} {count(b.bound, 3)} → {count(b.bound + b.step, 3)} gains {amount(b.gain, cur)}"
+        table.add_row(str(b.line), b.requirement, without, shadow, moved,
+                      style="bold" if b.binding else None)
+    return table
+
+
 def print_solution(console: Console, path: str, solution: Solution) -> None:
     console.print(headline(path, solution), highlight=False)
     if solution.conflicts:
@@ -185,3 +231,20 @@ def print_solution(console: Console, path: str, solution: Solution) -> None:
         console.print(gpu_table(solution))
     if solution.requirements:
         console.print(requirements_table(solution))
+
+
+def print_explained(console: Console, solution: Solution) -> None:
+    """`solve --explain`: unit economics and what the requirements cost."""
+    if not solution.solved:
+        return
+    console.print(buckets_table(solution))
+    losing = [(name, b) for name, buckets in solution.segments.items() for b in buckets
+              if b.plan is not None and b.margin_per_user < 0]
+    if losing:
+        lost = sum(-b.margin for _, b in losing)
+        console.print(f"{len(losing)} loss-making bucket(s) cost {amount(lost, solution.currency)} a month more "
+                      "than they pay; the other users on their plans pay for them.", highlight=False)
+    if solution.bounds is not None:
+        console.print(bounds_table(solution))
+        console.print("shadow price: what the objective gains per unit a bound is loosened, from the "
+                      "smallest move that lets a better catalog in (re-solved).", highlight=False)

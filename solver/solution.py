@@ -87,6 +87,21 @@ class Conflict(_Result):
     explanation: str | None = None
 
 
+class BoundValue(_Result):
+    """What one requirement or fleet costs."""
+
+    requirement: str
+    line: int
+    path: str | None = None  # the number moved, as `sweep --set` names it
+    bound: float | None = None  # that number as written
+    step: float | None = None  # the smallest move (signed, the way that loosens it) that lets a better catalog in
+    gain: float | None = None  # how much the objective improves after the move (a minimized one falls)
+    shadow_price: float | None = None  # gain per unit moved (per busy GPU-hour for a fleet)
+    unit: str = ""  # what shadow_price is per
+    without: float | None = None  # how much the objective improves with the requirement dropped
+    binding: bool = False  # it holds the objective back: dropping it would gain
+
+
 class SolverInfo(_Result):
     backend: str
     seconds: float
@@ -111,12 +126,28 @@ class Solution(_Result):
     gpu: dict[str, GpuResult] = {}
     requirements: list[RequirementResult] = []
     conflicts: list[Conflict] = []
+    bounds: list[BoundValue] | None = None  # with --explain: what each requirement and fleet costs
     message: str | None = None
     solver: SolverInfo | None = None
 
     @property
     def solved(self) -> bool:
         return self.status in ("optimal", "feasible")
+
+    def records(self, table: str = "plans") -> list[dict]:
+        """Plain rows (no pandas needed): "plans", "buckets", "gpu" or
+        "requirements", one dict of str/number/bool/None per row."""
+        if table == "plans":
+            return [{"plan": name, **{k: v for k, v in plan.model_dump().items() if not isinstance(v, (dict, list))},
+                     **{f"choice {k}": v for k, v in plan.choices.items()}} for name, plan in self.plans.items()]
+        if table == "buckets":
+            return [{"segment": name, **{k: v for k, v in b.model_dump().items() if not isinstance(v, dict)}}
+                    for name, buckets in self.segments.items() for b in buckets]
+        if table == "gpu":
+            return [{"pool": name, **pool.model_dump()} for name, pool in self.gpu.items()]
+        if table == "requirements":
+            return [r.model_dump() for r in self.requirements]
+        raise ValueError(f"no table '{table}': plans, buckets, gpu or requirements")
 
 
 def finite(value: float) -> float | None:

@@ -1,5 +1,6 @@
 """The MILP against brute force: same status, same objective, totals of a
-catalog the brute force also finds best; and HiGHS against CBC."""
+catalog the brute force also finds best; HiGHS against CBC; and the
+vectorized enumeration (--solver enumerate) against brute force too."""
 
 import pytest
 from brute import brute_force, close
@@ -42,6 +43,13 @@ def test_milp_matches_brute_force(model):
     agree(model)
 
 
+@settings(max_examples=150)
+@given(small_models())
+def test_enumeration_matches_brute_force(model):
+    model = planlang.loads(planlang.dumps(model))
+    agree(model, backend="enumerate")
+
+
 @settings(max_examples=120)
 @given(small_models())
 def test_highs_and_cbc_agree(model):
@@ -64,7 +72,7 @@ def test_examples_match_brute_force(path):
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-@pytest.mark.parametrize("backend", ["highs", "cbc", "highs-pulp"])
+@pytest.mark.parametrize("backend", ["highs", "cbc", "highs-pulp", "enumerate"])
 def test_every_example_solves_with_every_backend(path, backend):
     reference = solve(planlang.load(path))
     solution = solve(planlang.load(path), Options(backend=backend))

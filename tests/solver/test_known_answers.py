@@ -293,7 +293,7 @@ def test_infeasible_fleet_says_how_much_more_is_needed():
     assert [c.requirement for c in solution.conflicts] == ["gpu(g) <= its fleet's capacity", "users >= 50%"]
     assert [c.line for c in solution.conflicts] == sorted(c.line for c in solution.conflicts)
     fleet = solution.conflicts[0]
-    assert "at least 278 busy GPU-hours of g" in fleet.explanation
+    assert "the others need at least 278 busy GPU-hours of g" in fleet.explanation
 
 
 def test_structural_requirement_that_no_catalog_meets():

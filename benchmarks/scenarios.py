@@ -1,0 +1,148 @@
+"""Generated catalogs by size, for the benchmarks: .plan text shaped like a
+real AI product (a free tier and a ladder of paid plans, usage spread over
+segments from light to heavy), with a fixed seed so every run solves the
+same problem.
+
+    scenario(segments=20, buckets=10, plans=5, configurations=140)
+
+`configurations` is per plan: each plan offers about that many ways of
+making its choices (prices x quota choices x overage choices).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Size:
+    name: str
+    segments: int
+    buckets: int
+    plans: int
+    configurations: int  # per plan, about
+
+    def text(self, seed: int = 7) -> str:
+        return scenario(self.segments, self.buckets, self.plans, self.configurations, seed)
+
+
+MEDIUM = Size("medium", 5, 10, 4, 50)
+LARGE = Size("large", 20, 10, 5, 140)
+
+
+def _factors(target: int) -> tuple[int, int, int]:
+    """prices x quota choices x overage choices close to `target`."""
+    best = (1, 1, 1)
+    for prices in range(1, 13):
+        for quotas in range(1, 13):
+            for overages in range(1, 5):
+                if abs(prices * quotas * overages - target) < abs(math.prod(best) - target):
+                    best = (prices, quotas, overages)
+    return best
+
+
+def _money(x: float) -> str:
+    return f"${x:.2f}".rstrip("0").rstrip(".") if x != int(x) else f"${int(x)}"
+
+
+def gpu_pools(fleet: str) -> list[str]:
+    """An owned H100 fleet of `fleet` GPUs and a rented pool, as .plan lines."""
+    return [
+        "gpu h100 {",
+        "  price       = $30000",
+        "  lifespan    = 36 months",
+        "  power       = 700 W",
+        "  pue         = 1.3",
+        "  electricity = $0.08/kWh",
+        "  overhead    = $0.30/hour",
+        "  utilization = 60%",
+        f"  fleet       = {fleet}",
+        "}",
+        "gpu rented { hourly = $2.50/hour }",
+    ]
+
+
+def scenario(segments: int, buckets: int, plans: int, configurations: int, seed: int = 7) -> str:
+    rng = np.random.default_rng(seed)
+    out = [
+        f"# generated: {segments} segments x {buckets} buckets, {plans} plans of ~{configurations} configurations",
+        "currency USD",
+        "",
+        *gpu_pools("400K"),
+        "",
+        "resource message { gpu = 0.9 s on h100 }",
+        "resource image   { gpu = 6 s on h100  cost = $0.001 }",
+        "resource premium { gpu = 0.2 s on h100  cost = $0.03 }",
+        "resource video_s { gpu = 90 s on rented }",
+        "feature priority",
+        "",
+    ]
+    # segments from light to heavy: usage grows ~100x across them, value per unit falls a little
+    for s in range(segments):
+        scale = 10 ** (2.2 * s / max(1, segments - 1)) * rng.uniform(0.7, 1.4)
+        users = int(10 ** rng.uniform(4.3, 7.3) // 1000 * 1000) or 1000
+        spread = rng.uniform(3, 9)
+        messages = max(1, round(30 * scale))
+        images = max(1, round(2 * scale))
+        premium = max(1, round(1.5 * scale))
+        video = max(1, round(0.5 * scale))
+        discount = scale ** -0.12
+        out += [
+            f"segment s{s} {{",
+            f"  users   = {users}",
+            f"  buckets = {buckets}",
+            f"  usage message ~ lognormal(median = {messages}, p90 = {round(messages * spread)})",
+            f"  usage image   ~ lognormal(median = {images}, p90 = {round(images * spread)})",
+            f"  usage premium ~ lognormal(median = {premium}, p90 = {round(premium * spread)})",
+            f"  usage video_s ~ lognormal(median = {video}, p90 = {round(video * spread)})",
+            f"  value message  = {_money(round(0.008 * discount * rng.uniform(0.7, 1.3), 4))}",
+            f"  value image    = {_money(round(0.05 * discount * rng.uniform(0.7, 1.3), 4))}",
+            f"  value premium  = {_money(round(0.12 * discount * rng.uniform(0.7, 1.3), 4))}",
+            f"  value video_s  = {_money(round(0.15 * discount * rng.uniform(0.7, 1.3), 4))}",
+            f"  value priority = {_money(round(rng.uniform(0, 3) * scale ** 0.4, 2))}",
+            f"  outside = {_money(round(rng.uniform(0, 2) * scale ** 0.3, 2))}",
+            "}",
+            "",
+        ]
+    prices_n, quotas_n, overages_n = _factors(configurations)
+    for p in range(plans):
+        tier = p / max(1, plans - 1)
+        if p == 0:
+            price_list = [0]
+            q_n = min(quotas_n * prices_n, 12)
+            o_n = overages_n
+        else:
+            base = 6 * 2.6 ** (p - 1)
+            price_list = sorted({round(base * (0.7 + 0.6 * i / max(1, prices_n - 1)), 0) for i in range(prices_n)})
+            q_n, o_n = quotas_n, overages_n
+        scale = 10 ** (2.5 * tier)
+        quotas = sorted({int(round(100 * scale * (0.5 + 2.5 * i / max(1, q_n - 1)), -1)) for i in range(q_n)})
+        overages = [round(0.03 * (1 - 0.35 * tier) * (0.7 + 0.6 * i / max(1, o_n - 1)), 4) for i in range(o_n)]
+        optional = " optional" if 0 < p < plans - 1 and p % 2 == 0 else ""
+        prices = "[" + ", ".join(_money(v) for v in price_list) + "]"
+        out += [line for line in [
+            f"plan p{p}{optional} {{",
+            f"  price in {prices}" if len(price_list) > 1 else f"  price = {_money(price_list[0])}",
+            f"  quota message in [{', '.join(map(str, quotas))}]" if len(quotas) > 1 else f"  quota message = {quotas[0]}",
+            f"  quota image   = {int(10 * scale)}",
+            f"  quota premium = {int(5 * scale)}",
+            f"  quota video_s = {int(5 * scale) if p else 0}",
+            f"  overage image at {_money(round(0.06 * (1 - 0.4 * tier), 3))}",
+            f"  overage premium at [{', '.join(_money(v * 4) for v in overages)}]" if len(overages) > 1
+            else f"  overage premium at {_money(overages[0] * 4)}",
+            "  pack video_s 60 for $9" if p else "",
+            "  feature priority" if p >= plans - 2 else "",
+            "}",
+        ] if line] + [""]
+    out += [
+        "require margin >= 20%",
+        "require margin(p0) >= -$20M",
+        "require gpu(h100) <= 85%",
+    ]
+    for p in range(1, plans - 1):
+        out.append(f"require price(p{p + 1}) >= 1.5 * price(p{p})")
+    out.append("maximize margin")
+    return "\n".join(out) + "\n"

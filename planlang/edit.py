@@ -1,0 +1,214 @@
+"""Name any number in a .plan file by a dotted path, and change it in the
+source text (what `planlang sweep --set` and the shadow prices use).
+
+    gpu.h100.hourly            gpu.h100.fleet          resource.image.cost
+    resource.message.gpu       (its GPU time; .gpu.h100 when it runs on several pools)
+    segment.casual.users       segment.casual.outside  segment.casual.value.message
+    segment.casual.usage.message          (.median, .p90, .low, .high for one end)
+    plan.plus.price            plan.plus.quota.message plan.plus.overage.image
+    plan.plus.pack.video_s     (.price, .size)         require.2 (the 2nd requirement's bound)
+
+A change is a new value in the number's written unit (`20` for `$20`, `50`
+for `50%`) or a factor (`x0.5`); a factor scales every number the path names
+(each value of a list, both ends of a range, median and p90 together), a new
+value replaces a list or range by a list of that one value. The edited text is checked
+again like any file, so a value out of range is reported as usual.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from planlang.model import (
+    BinOp, Block, GpuTime, Lognormal, Model, Money, Negate, Node, Number, Overage, Pack, Percent,
+    Quantity, Quota, Range, Rate, Uniform, Usage, Values, Worth,
+)
+
+_NUMBER = re.compile(r"\d[\d_]*(\.\d[\d_]*)?([KMB](?![A-Za-z0-9_]))?")
+_SUFFIX = {"K": 1e3, "M": 1e6, "B": 1e9}
+COUNTS = {"fleet", "users", "buckets", "attempts"}  # whole numbers: a factor rounds them
+
+
+class EditError(ValueError):
+    """A path that names no number, or a change that cannot apply."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """`x0.5` (factor) or `20` (a new value)."""
+
+    value: float
+    factor: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> Change:
+        written = text.strip().replace("_", "")
+        factor = written[:1] in ("x", "*")
+        number = written[1:] if factor else written.lstrip("$€£¥").rstrip("%")
+        scale = _SUFFIX.get(number[-1:], 1.0)
+        try:
+            value = float(number[:-1] if scale != 1.0 else number) * scale
+        except ValueError:
+            raise EditError(f"'{text}' is not a number or a factor such as x0.5") from None
+        return cls(value, factor)
+
+    def __str__(self) -> str:
+        return f"x{plain(self.value)}" if self.factor else plain(self.value)
+
+
+def plain(value: float) -> str:
+    """A number as a .plan file writes it: no exponent, no trailing zeros."""
+    value = float(f"{value:.12g}")  # 27500.000000000004 is 27500
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.12f}".rstrip("0").rstrip(".")
+
+
+def literal_value(node: Node) -> float:
+    if isinstance(node, Money):
+        return node.amount
+    if isinstance(node, Rate):
+        return node.money.amount
+    return node.value
+
+
+def _literals(node) -> list[Node]:
+    """The written numbers inside a value or an expression."""
+    if isinstance(node, (Number, Percent, Money, Quantity)):
+        return [node]
+    if isinstance(node, Rate):
+        return [node.money]
+    if isinstance(node, GpuTime):
+        return [node.time]
+    if isinstance(node, Values):
+        return [n for item in node.items for n in _literals(item)]
+    if isinstance(node, Range):
+        return _literals(node.start) + _literals(node.stop) + (_literals(node.step) if node.step else [])
+    if isinstance(node, Lognormal):
+        return [node.median, node.p90]
+    if isinstance(node, Uniform):
+        return [node.low, node.high]
+    if isinstance(node, BinOp):
+        return _literals(node.left) + _literals(node.right)
+    if isinstance(node, Negate):
+        return _literals(node.operand)
+    return []
+
+
+def _block(model: Model, kind: str, name: str) -> Block:
+    table = {"gpu": model.gpus, "resource": model.resources, "segment": model.segments, "plan": model.plans}
+    if kind not in table:
+        raise EditError(f"a path starts with gpu, resource, segment, plan or require, not '{kind}'")
+    if name not in table[kind]:
+        known = ", ".join(table[kind]) or "none"
+        raise EditError(f"there is no {kind} '{name}' (the file has: {known})")
+    return table[kind][name]
+
+
+def _item(block: Block, kind: str, key: str, rest: list[str]):
+    """The value node of `key` inside a block, and what is left of the path."""
+    keyed = {"quota": (Quota, "resource"), "overage": (Overage, "resource"), "pack": (Pack, "resource"),
+             "usage": (Usage, "resource"), "value": (Worth, "target")}
+    if key in keyed and kind in ("plan", "segment"):
+        if not rest:
+            raise EditError(f"say which one: {kind}.{block.name.name}.{key}.NAME")
+        cls, field = keyed[key]
+        found = [i for i in block.items if isinstance(i, cls) and getattr(i, field).name == rest[0]]
+        if not found:
+            raise EditError(f"{kind} '{block.name.name}' has no {key} for '{rest[0]}'")
+        item = found[0]
+        if isinstance(item, Pack):
+            part = rest[1] if len(rest) > 1 else "price"
+            if part not in ("price", "size"):
+                raise EditError(f"a pack has a price and a size, not '{part}'")
+            return getattr(item, part), rest[2:]
+        value = {Quota: "value", Overage: "price", Usage: "value", Worth: "amount"}[cls]
+        return getattr(item, value), rest[1:]
+    settings = block.settings(key)
+    if not settings:
+        keys = sorted({i.key.name for i in block.items if hasattr(i, "key")})
+        raise EditError(f"{kind} '{block.name.name}' sets no '{key}' (it sets: {', '.join(keys) or 'nothing'})")
+    if kind == "resource" and key == "gpu" and (rest or len(settings) > 1):
+        pools = {s.value.gpu.name: s.value for s in settings}
+        if not rest or rest[0] not in pools:
+            raise EditError(f"resource '{block.name.name}' runs on several pools: say which, "
+                            f"e.g. resource.{block.name.name}.gpu.{next(iter(pools))}")
+        return pools[rest[0]], rest[1:]
+    return settings[0].value, rest
+
+
+def locate(model: Model, path: str) -> tuple[Node, list[Node]]:
+    """The value a path names, and the written numbers a change applies to."""
+    parts = path.strip().split(".")
+    if parts[0] == "require":
+        if len(parts) != 2 or not parts[1].isdigit() or not 1 <= int(parts[1]) <= len(model.requirements):
+            raise EditError(f"name a requirement by its place: require.1 to require.{len(model.requirements)}")
+        require = model.requirements[int(parts[1]) - 1]
+        for side in (require.right, require.left):
+            found = _literals(side)
+            if len(found) == 1:
+                return found[0], found
+        raise EditError(f"requirement {parts[1]} (line {require.span.line}) has no single number to move")
+    if len(parts) < 3:
+        raise EditError(f"'{path}' names no number: write KIND.NAME.ITEM, e.g. gpu.h100.hourly")
+    node, rest = _item(_block(model, parts[0], parts[1]), parts[0], parts[2], parts[3:])
+    if rest:
+        ends = {"median", "p90", "low", "high"}
+        if len(rest) == 1 and rest[0] in ends and hasattr(node, rest[0]):
+            node = getattr(node, rest[0])
+        else:
+            raise EditError(f"'{path}': nothing called '{'.'.join(rest)}' there")
+    found = _literals(node)
+    if not found:
+        raise EditError(f"'{path}' is not a number (e.g. it is unlimited)")
+    return node, found
+
+
+def _offset(lines: list[int], line: int, column: int) -> int:
+    return lines[line - 1] + column - 1
+
+
+def apply(text: str, model: Model, changes: dict[str, Change]) -> str:
+    """`text` (the source of `model`) with the changes made."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    edits: list[tuple[int, int, str]] = []
+    for path, change in changes.items():
+        node, literals = locate(model, path)
+        whole = path.split(".")[-1] in COUNTS
+        if change.factor:
+            for literal in literals:
+                begin = _offset(starts, literal.span.line, literal.span.column)
+                end = _offset(starts, literal.span.end_line, literal.span.end_column)
+                written = text[begin:end]
+                match = _NUMBER.search(written)
+                if match is None:  # pragma: no cover - every literal holds a number
+                    raise EditError(f"'{path}': cannot find the number in '{written}'")
+                scaled = literal_value(literal) * change.value
+                new = plain(round(scaled) if whole else scaled)
+                edits.append((begin + match.start(), begin + match.end(), new))
+            continue
+        target = literals[0] if len(literals) == 1 else (node.items[0] if isinstance(node, Values)
+                                                          else node.start if isinstance(node, Range) else None)
+        if target is None:
+            raise EditError(f"'{path}' holds {len(literals)} numbers; change it by a factor (x0.5) "
+                            "or name one end (.median, .p90, .low, .high)")
+        begin = _offset(starts, target.span.line, target.span.column)
+        end = _offset(starts, target.span.end_line, target.span.end_column)
+        match = _NUMBER.search(text[begin:end])
+        replacement = text[begin:begin + match.start()] + plain(change.value) + text[begin + match.end():end]
+        if target is not node and isinstance(node, (Values, Range)):  # a list of the one value
+            begin = _offset(starts, node.span.line, node.span.column)
+            end = _offset(starts, node.span.end_line, node.span.end_column)
+            replacement = f"[{replacement}]"
+        edits.append((begin, end, replacement))
+    edits.sort()
+    for (a, b, _), (c, _, _) in zip(edits, edits[1:]):
+        if c < b:
+            raise EditError("two changes name the same number")
+    out = text
+    for begin, end, new in reversed(edits):
+        out = out[:begin] + new + out[end:]
+    return out

@@ -1,0 +1,192 @@
+"""`planlang report`: one self-contained HTML page of a solution (and of a
+sweep), charts drawn by plotly with its script inlined, so the file opens
+anywhere with no network.
+
+Charts: revenue, cost and margin per plan; for each segment, the plan every
+bucket picks and its margin per user (the subsidy picture: light users
+paying for heavy ones); GPU hours against capacity; and for a sweep, the
+objective, the totals and each plan's price and users along the swept axis.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from solver.report import SYMBOLS, amount, count, headline, price
+from solver.solution import Solution
+from solver.whatif import SweepResult
+
+PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#9D755D"]
+NONE_COLOR = "#BBBBBB"
+
+
+def _plotly():
+    import plotly.graph_objects as go
+    from plotly.offline import get_plotlyjs
+
+    return go, get_plotlyjs
+
+
+def _figure_html(figure, name: str) -> str:
+    figure.update_layout(template="plotly_white", margin=dict(l=60, r=20, t=50, b=50), height=380,
+                         font=dict(family="system-ui, sans-serif"))
+    return figure.to_html(full_html=False, include_plotlyjs=False, div_id=name,
+                          config={"displaylogo": False, "responsive": True})
+
+
+def _money_axis(solution: Solution) -> dict:
+    return dict(tickprefix=SYMBOLS.get(solution.currency, ""), ticksuffix="" if solution.currency in SYMBOLS
+                else f" {solution.currency}")
+
+
+def _colors(solution: Solution) -> dict[str | None, str]:
+    out: dict[str | None, str] = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(solution.plans)}
+    out[None] = NONE_COLOR
+    return out
+
+
+def plans_chart(solution: Solution) -> str:
+    go, _ = _plotly()
+    offered = [n for n, p in solution.plans.items() if p.offered]
+    figure = go.Figure([
+        go.Bar(name=label, x=offered, y=[getattr(solution.plans[n], key) for n in offered], marker_color=color)
+        for label, key, color in (("revenue", "revenue", "#4C78A8"), ("cost", "cost", "#E45756"),
+                                  ("margin", "margin", "#54A24B"))
+    ])
+    figure.update_layout(title="Revenue, cost and margin per plan (per month)", barmode="group",
+                         yaxis=_money_axis(solution))
+    return _figure_html(figure, "plans")
+
+
+def segment_chart(solution: Solution, segment: str, index: int) -> str:
+    """Margin per user of each bucket, coloured by the plan it picks."""
+    go, _ = _plotly()
+    buckets = solution.segments[segment]
+    colors = _colors(solution)
+    figure = go.Figure()
+    for plan in dict.fromkeys(b.plan for b in buckets):
+        mine = [b for b in buckets if b.plan == plan]
+        figure.add_bar(
+            name=plan or "none (stays out)", x=[f"{b.bucket}" for b in mine], y=[b.margin_per_user for b in mine],
+            marker_color=colors[plan],
+            customdata=[[count(b.users), b.revenue_per_user, b.cost_per_user] for b in mine],
+            hovertemplate="bucket %{x}: %{customdata[0]} users<br>pays %{customdata[1]:.2f}, "
+                          "costs %{customdata[2]:.2f}<br>margin per user %{y:.2f}<extra>%{fullData.name}</extra>")
+    figure.add_hline(y=0, line_color="#333", line_width=1)
+    figure.update_layout(title=f"{segment}: margin per user of each bucket, light to heavy users",
+                         xaxis=dict(title="bucket (light → heavy)", type="category",
+                                    categoryorder="array", categoryarray=[str(b.bucket) for b in buckets]),
+                         yaxis=dict(title="margin per user per month", **_money_axis(solution)))
+    return _figure_html(figure, f"segment-{index}")
+
+
+def gpu_chart(solution: Solution) -> str:
+    go, _ = _plotly()
+    pools = list(solution.gpu)
+    figure = go.Figure([go.Bar(name="busy GPU-hours", x=pools, y=[solution.gpu[p].hours for p in pools],
+                               marker_color="#4C78A8")])
+    capped = [p for p in pools if solution.gpu[p].capacity is not None]
+    if capped:
+        figure.add_scatter(name="capacity of the fleet", x=capped, y=[solution.gpu[p].capacity for p in capped],
+                           mode="markers", marker=dict(symbol="line-ew-open", size=40, color="#E45756",
+                                                       line=dict(width=3)))
+    figure.update_layout(title="GPU hours against capacity (per month)", yaxis=dict(title="busy GPU-hours"))
+    return _figure_html(figure, "gpu")
+
+
+def sweep_charts(result: SweepResult) -> list[str]:
+    """The objective and totals along the sweep, and each plan's price and users."""
+    go, _ = _plotly()
+    points = [p for p in result.points if p.solution is not None and p.solution.solved]
+    if not points:
+        return []
+    axis = result.axes[0].path
+    labels = [", ".join(f"{k}={v}" for k, v in p.settings.items()) for p in points]
+    x = [p.values.get(axis) for p in points] if len(result.axes) == 1 else labels
+    title = axis if len(result.axes) == 1 else "point"
+    first = points[0].solution
+    totals = go.Figure([
+        go.Scatter(name=key, x=x, y=[getattr(p.solution.totals, key) for p in points], mode="lines+markers")
+        for key in ("revenue", "cost", "margin")
+    ])
+    totals.update_layout(title=f"Totals along the sweep of {', '.join(a.path for a in result.axes)}",
+                         xaxis=dict(title=title), yaxis=_money_axis(first))
+    prices = go.Figure([
+        go.Scatter(name=name, x=x, y=[p.solution.plans[name].price if p.solution.plans[name].offered else None
+                                      for p in points], mode="lines+markers", connectgaps=False)
+        for name in first.plans
+    ])
+    prices.update_layout(title="The optimal catalog along the sweep: each plan's price (gap: not offered)",
+                         xaxis=dict(title=title), yaxis=_money_axis(first))
+    users = go.Figure([
+        go.Scatter(name=name, x=x, y=[p.solution.plans[name].users for p in points], mode="lines",
+                   stackgroup="users")
+        for name in first.plans
+    ])
+    users.update_layout(title="Users on each plan along the sweep", xaxis=dict(title=title),
+                        yaxis=dict(title="users"))
+    return [_figure_html(totals, "sweep-totals"), _figure_html(prices, "sweep-prices"),
+            _figure_html(users, "sweep-users")]
+
+
+def _catalog_rows(solution: Solution) -> str:
+    rows = []
+    for name, plan in solution.plans.items():
+        if not plan.offered:
+            rows.append(f"<tr><td>{html.escape(name)}</td><td colspan=5>not offered</td></tr>")
+            continue
+        choices = ", ".join(f"{k} = {count(v) if v is not None else 'unlimited'}" for k, v in plan.choices.items())
+        rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in (
+            name, price(plan.price, solution.currency), count(plan.users), amount(plan.revenue, solution.currency),
+            amount(plan.margin, solution.currency), choices or "—")) + "</tr>")
+    return "\n".join(rows)
+
+
+def _sweep_rows(result: SweepResult) -> str:
+    rows = []
+    for point in result.points:
+        solution = point.solution
+        setting = ", ".join(f"{k} = {v}" for k, v in point.settings.items())
+        if solution is None or not solution.solved:
+            status = point.error or (solution.message if solution else "") or ""
+            rows.append(f"<tr><td>{html.escape(setting)}</td><td colspan=3>{html.escape(status)}</td></tr>")
+            continue
+        offer = "; ".join(f"{n} {price(p.price, solution.currency)}" for n, p in solution.plans.items() if p.offered)
+        rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in (
+            setting, solution.status, amount(solution.totals.margin, solution.currency), offer)) + "</tr>")
+    return "\n".join(rows)
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; } td, th { padding: 0.3rem 0.8rem;
+border-bottom: 1px solid #ddd; text-align: left; } .note { color: #555; }
+"""
+
+
+def render(path: str, solution: Solution, sweep: SweepResult | None = None) -> str:
+    """The whole page."""
+    _, get_plotlyjs = _plotly()
+    parts = [f"<h1>{html.escape(path)}</h1>", f"<p>{html.escape(headline(path, solution))}</p>"]
+    if solution.solved:
+        parts += ["<h2>Catalog</h2>",
+                  "<table><tr><th>plan</th><th>price</th><th>users</th><th>revenue</th><th>margin</th>"
+                  f"<th>choices</th></tr>{_catalog_rows(solution)}</table>",
+                  plans_chart(solution),
+                  "<h2>Who pays for whom</h2><p class=note>Each bar is a bucket of a segment, from its "
+                  "lightest users to its heaviest: the plan it picks (colour) and the margin each of its users "
+                  "leaves. Bars below zero are users who cost more than they pay.</p>"]
+        parts += [segment_chart(solution, name, i) for i, name in enumerate(solution.segments)]
+        if solution.gpu:
+            parts += ["<h2>GPU</h2>", gpu_chart(solution)]
+    if sweep is not None:
+        parts += [f"<h2>Sweep of {html.escape(', '.join(a.path for a in sweep.axes))}</h2>",
+                  *sweep_charts(sweep),
+                  "<table><tr><th>point</th><th>status</th><th>margin</th><th>catalog</th></tr>"
+                  f"{_sweep_rows(sweep)}</table>"]
+    return (f"<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>planlang report: "
+            f"{html.escape(path)}</title><style>{STYLE}</style>"
+            f"<script>{get_plotlyjs()}</script></head><body>{''.join(parts)}"
+            f"<p class=note>Made by planlang on {date.today().isoformat()}.</p></body></html>\n")
