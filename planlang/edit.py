@@ -165,8 +165,18 @@ def locate(model: Model, path: str) -> tuple[Node, list[Node]]:
     return node, found
 
 
-def _offset(lines: list[int], line: int, column: int) -> int:
-    return lines[line - 1] + column - 1
+def _extent(starts: list[int], node: Node) -> tuple[int, int]:
+    """Where `node` is in the text whose lines start at `starts`."""
+    span = node.span
+    return starts[span.line - 1] + span.column - 1, starts[span.end_line - 1] + span.end_column - 1
+
+
+def _digits(text: str, starts: list[int], literal: Node) -> tuple[int, int]:
+    """Where the number of a written literal (`$30000`, `36 months`) is."""
+    match = _NUMBER.search(text, *_extent(starts, literal))
+    if match is None:  # pragma: no cover - every literal holds a number
+        raise EditError(f"cannot find the number in '{text[slice(*_extent(starts, literal))]}'")
+    return match.start(), match.end()
 
 
 def apply(text: str, model: Model, changes: dict[str, Change]) -> str:
@@ -180,28 +190,19 @@ def apply(text: str, model: Model, changes: dict[str, Change]) -> str:
         whole = path.split(".")[-1] in COUNTS
         if change.factor:
             for literal in literals:
-                begin = _offset(starts, literal.span.line, literal.span.column)
-                end = _offset(starts, literal.span.end_line, literal.span.end_column)
-                written = text[begin:end]
-                match = _NUMBER.search(written)
-                if match is None:  # pragma: no cover - every literal holds a number
-                    raise EditError(f"'{path}': cannot find the number in '{written}'")
                 scaled = literal_value(literal) * change.value
-                new = plain(round(scaled) if whole else scaled)
-                edits.append((begin + match.start(), begin + match.end(), new))
+                edits.append((*_digits(text, starts, literal), plain(round(scaled) if whole else scaled)))
             continue
         target = literals[0] if len(literals) == 1 else (node.items[0] if isinstance(node, Values)
                                                           else node.start if isinstance(node, Range) else None)
         if target is None:
             raise EditError(f"'{path}' holds {len(literals)} numbers; change it by a factor (x0.5) "
                             "or name one end (.median, .p90, .low, .high)")
-        begin = _offset(starts, target.span.line, target.span.column)
-        end = _offset(starts, target.span.end_line, target.span.end_column)
-        match = _NUMBER.search(text[begin:end])
-        replacement = text[begin:begin + match.start()] + plain(change.value) + text[begin + match.end():end]
+        begin, end = _extent(starts, target)
+        first, last = _digits(text, starts, target)
+        replacement = text[begin:first] + plain(change.value) + text[last:end]
         if target is not node and isinstance(node, (Values, Range)):  # a list of the one value
-            begin = _offset(starts, node.span.line, node.span.column)
-            end = _offset(starts, node.span.end_line, node.span.end_column)
+            begin, end = _extent(starts, node)
             replacement = f"[{replacement}]"
         edits.append((begin, end, replacement))
     edits.sort()

@@ -11,7 +11,7 @@ first. Staying out is worth 0 to the objective and loses exact ties.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -156,6 +156,13 @@ def compile_model(model: Model) -> Compiled:
         gpu_hours=gpu_hours, served=served, contribution=contrib,
         ranking=rank(utility, contrib, outside, plan_of), objective=objective,
     )
+
+
+def with_bounds(compiled: Compiled, model: Model) -> Compiled:
+    """`compiled` for `model`, which differs from `compiled.model` only in
+    requirement bounds and fleet sizes: buckets, configurations and their
+    per-user arrays stay valid; the requirements and capacities are new."""
+    return replace(compiled, model=model, economics=economics(model))
 
 
 def assign(compiled: Compiled, offered: set[int]) -> list[int | None]:

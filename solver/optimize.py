@@ -65,7 +65,8 @@ def solve_compiled(compiled: Compiled, options: Options, explain: bool = False) 
         if explain:
             from solver.sensitivity import bound_values
 
-            bounds = bound_values(compiled, offered, options)
+            proven = result.objective * problem.objective_scale if result.status == "optimal" else None
+            bounds = bound_values(compiled, offered, options, now=proven)
         return solution.model_copy(update={"status": result.status, "gap": result.gap, "solver": info,
                                            "bounds": bounds})
     if result.status == "infeasible":

@@ -1,12 +1,15 @@
 """What each requirement and fleet costs the objective (`solve --explain`).
 
-For every requirement whose bound is one written number (`margin >= 30%`,
-`price(pro) >= 2 * price(plus)`) and every fleet:
+For every requirement and every fleet:
 
-- shadow price: the objective gained per unit of the bound, moving it a
-  small step (STEP of its size) the way that loosens it and re-solving to
-  optimality. For a fleet, per busy GPU-hour the larger fleet gives.
-- without: what the objective would be with the requirement dropped.
+- without: how much the objective improves with it dropped (re-solved).
+  Binding means it improves at all.
+- shadow price, for a binding one whose bound is one written number
+  (`margin >= 30%`, `price(pro) >= 2 * price(plus)`) or a fleet: the gain
+  per unit of the smallest loosening of that number that lets a better
+  catalog in. The search doubles the move from STEP of the number's size,
+  then halves the interval SEARCH times. For a fleet, per busy GPU-hour the
+  larger fleet gives. A requirement that is not binding is worth 0.
 
 Why re-solve rather than read LP duals: once the catalog is fixed, every
 bucket's choice is fixed too (users self-select), so the LP with the integer
@@ -20,25 +23,32 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from planlang import PlanError
 from planlang.edit import Change, EditError, apply, literal_value, locate
 from solver import backends
 from solver.backends import Options
-from solver.compile import Compiled
-from solver.economics import economics
+from solver.compile import Compiled, with_bounds
 from solver.evaluator import evaluate
 from solver.milp import build
 from solver.requirements import compile_requirements
 from solver.solution import BoundValue
 
-STEP = 0.01  # a bound moves by 1% of its size (at least one unit) to price it
+STEP = 0.01  # the search for a move that pays starts at 1% of the number (at least one unit)
+SEARCH = 12  # halvings: the move is found to within 1/4096 of the interval it was bracketed in
 
 
-def _objective(compiled: Compiled, options: Options, enforce: set[str] | None = None) -> float | None:
-    """The best objective, as maximized (None when infeasible or unbounded)."""
-    rows, rules = compile_requirements(compiled)
+def _objective(compiled: Compiled, options: Options, enforce: set[str] | None = None,
+               requirements=None) -> float | None:
+    """The best objective, as maximized (None when infeasible or unbounded).
+    `requirements`: compile_requirements(compiled), when already at hand."""
+    rows, rules = requirements or compile_requirements(compiled)
     problem = build(compiled, rows, rules, enforce=enforce)
     result = backends.solve(problem, replace(options, gap=0.0))
     return None if result.status != "optimal" else result.objective * problem.objective_scale
+
+
+def _improves(gain: float, now: float) -> bool:
+    return gain > 1e-9 * max(1.0, abs(now))
 
 
 def _moved(compiled: Compiled, source, path: str, value: float) -> Compiled:
@@ -47,8 +57,7 @@ def _moved(compiled: Compiled, source, path: str, value: float) -> Compiled:
     import planlang
 
     text, model = source
-    model = planlang.loads(apply(text, model, {path: Change(value)}), compiled.model.path)
-    return replace(compiled, model=model, economics=economics(model))
+    return with_bounds(compiled, planlang.loads(apply(text, model, {path: Change(value)}), compiled.model.path))
 
 
 def _slack(compiled: Compiled, offered: set[int], index: int) -> float:
@@ -59,24 +68,30 @@ def _slack(compiled: Compiled, offered: set[int], index: int) -> float:
     return requirement_results(evaluation)[index].slack or 0.0
 
 
-def bound_values(compiled: Compiled, offered: set[int], options: Options) -> list[BoundValue]:
+def bound_values(compiled: Compiled, offered: set[int], options: Options,
+                 now: float | None = None) -> list[BoundValue]:
     """The value of every requirement and fleet of `compiled`, around its
-    optimal catalog `offered`."""
+    optimal catalog `offered`; `now` is its objective as maximized, when
+    already proven (else it is solved for)."""
     import planlang
     from planlang.format import expr_text
 
     text = planlang.dumps(compiled.model)  # the numbers are moved in canonical text
     source = (text, planlang.loads(text, compiled.model.path))
-    now = _objective(compiled, options)
+    requirements = compile_requirements(compiled)
+    if now is None:
+        now = _objective(compiled, options, requirements=requirements)
     keys = {f"require:{i}" for i in range(len(compiled.model.requirements))}
     keys |= {f"fleet:{name}" for name, pool in compiled.economics.pools.items() if pool.capacity is not None}
 
-    def priced(key: str, entry: BoundValue, path: str | None, loosen) -> BoundValue:
-        without = _objective(compiled, options, keys - {key})
+    def priced(key: str, entry: BoundValue, path: str | None, direction, move) -> BoundValue:
+        """`direction(bound, step)`: +1 or -1, the way that loosens; `move(bound, signed)`:
+        (the compiled model with the bound moved, units the shadow price is per)."""
+        without = _objective(compiled, options, keys - {key}, requirements)
         if now is None or without is None:
             return entry.model_copy(update={"path": path})
-        entry = entry.model_copy(update={
-            "path": path, "without": without - now, "binding": without - now > 1e-9 * max(1.0, abs(now))})
+        entry = entry.model_copy(update={"path": path, "without": without - now,
+                                         "binding": _improves(without - now, now)})
         if path is None:
             return entry
         bound = literal_value(locate(source[1], path)[1][0])
@@ -84,10 +99,15 @@ def bound_values(compiled: Compiled, offered: set[int], options: Options) -> lis
         if not entry.binding:  # dropping it gains nothing, so loosening it cannot
             entry.shadow_price = entry.gain = 0.0
             return entry
-        step, gain, units = _first_gain(lambda delta: loosen(bound, delta), now, options,
-                                        STEP * abs(bound) or 1.0, whole=key.startswith("fleet:"))
+        whole = key.startswith("fleet:")
+        start = round(STEP * abs(bound)) or 1.0 if whole else STEP * abs(bound) or 1.0
+        try:
+            sign = direction(bound, start)
+        except PlanError:  # the first move already leaves the valid range
+            return entry
+        step, gain, units = _first_gain(lambda delta: move(bound, sign * delta), now, options, start, whole)
         if step is not None:
-            entry.step, entry.gain = step, gain
+            entry.step, entry.gain = sign * step, gain
             entry.shadow_price = gain / units
         return entry
 
@@ -101,53 +121,53 @@ def bound_values(compiled: Compiled, offered: set[int], options: Options) -> lis
         except EditError:
             path = None
 
-        def loosen(bound: float, delta: float, path=path, i=i, op=require.op):
-            """The model with the bound moved by delta the way that loosens it."""
-            up, down = _moved(compiled, source, path, bound + delta), _moved(compiled, source, path, bound - delta)
-            if op == "==" or _slack(up, offered, i) >= _slack(down, offered, i):
-                return up, delta, delta
-            return down, -delta, delta
+        def loosening(bound: float, step: float, path=path, i=i, op=require.op) -> float:
+            """+1 when raising the number loosens the requirement (its slack on
+            the optimal catalog grows), else -1; linear, so one look tells."""
+            if op == "==":
+                return 1.0
+            up, down = _moved(compiled, source, path, bound + step), _moved(compiled, source, path, bound - step)
+            return 1.0 if _slack(up, offered, i) >= _slack(down, offered, i) else -1.0
 
-        out.append(priced(f"require:{i}", entry, path, loosen))
+        def move(bound: float, signed: float, path=path):
+            return _moved(compiled, source, path, bound + signed), abs(signed)
+
+        out.append(priced(f"require:{i}", entry, path, loosening, move))
     for name, pool in compiled.economics.pools.items():
         if pool.capacity is None:
             continue
         entry = BoundValue(requirement=f"gpu({name}) <= its fleet's capacity",
                            line=compiled.model.gpus[name].span.line, unit="busy GPU-hour")
 
-        def more_gpus(fleet: float, delta: float, name=name, capacity=pool.capacity):
-            moved = _moved(compiled, source, f"gpu.{name}.fleet", fleet + delta)
-            return moved, delta, moved.economics.pools[name].capacity - capacity
+        def more_gpus(fleet: float, signed: float, name=name, capacity=pool.capacity):
+            moved = _moved(compiled, source, f"gpu.{name}.fleet", fleet + signed)
+            return moved, moved.economics.pools[name].capacity - capacity
 
-        out.append(priced(f"fleet:{name}", entry, f"gpu.{name}.fleet", more_gpus))
+        out.append(priced(f"fleet:{name}", entry, f"gpu.{name}.fleet", lambda fleet, step: 1.0, more_gpus))
     return out
 
 
-SEARCH = 12  # halvings: the step is found to within 1/4096 of its size
-
-
-def _first_gain(loosen, now: float, options: Options, start: float, whole: bool):
+def _first_gain(move, now: float, options: Options, start: float, whole: bool):
     """The smallest loosening (to within SEARCH halvings) that lets a better
-    catalog in: (signed step in the bound's units, objective gained, units
-    of what the shadow price is per), or Nones when none does before the
-    bound leaves its valid range. Doubles the step from `start`, then
-    bisects between the last step that gained nothing and the first that did."""
-    from planlang import PlanError
-
+    catalog in: (its size in the bound's units, objective gained, units of
+    what the shadow price is per), or Nones when none does before the bound
+    leaves its valid range. `move(delta)` gives (the moved model, units).
+    Doubles the move from `start`, then bisects between the last move that
+    gained nothing and the first that did."""
     def gain(delta: float):
         try:
-            moved, signed, units = loosen(delta)
+            moved, units = move(delta)
         except PlanError:  # moved out of range (a share below 0, say)
             return None
         after = _objective(moved, options)
-        return None if after is None else (after - now, signed, units)
+        return None if after is None else (after - now, units)
 
-    low, high, found = 0.0, round(start) or 1.0 if whole else start, None
+    low, high, found = 0.0, start, None
     for _ in range(40):
         found = gain(high)
         if found is None:
             return None, None, None
-        if found[0] > 1e-9 * max(1.0, abs(now)):
+        if _improves(found[0], now):
             break
         low, high = high, high * 2
     else:
@@ -159,9 +179,9 @@ def _first_gain(loosen, now: float, options: Options, start: float, whole: bool)
             if middle in (low, high):
                 break
         tried = gain(middle)
-        if tried is not None and tried[0] > 1e-9 * max(1.0, abs(now)):
+        if tried is not None and _improves(tried[0], now):
             high, found = middle, tried
         else:
             low = middle
-    value, signed, units = found
-    return signed, value, units
+    value, units = found
+    return high, value, units

@@ -13,12 +13,12 @@ grid order whatever finishes first.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -119,15 +119,26 @@ def axes_from(settings: dict[str, str | Iterable]) -> list[Axis]:
 # ---- solving the points --------------------------------------------------------------
 
 _REUSABLE = re.compile(r"^(require\.\d+|gpu\.[A-Za-z_]\w*\.fleet)$")  # compiled arrays stay valid
-_base: dict[str, object] = {}  # per process: the compiled base model, by file text
+
+
+@functools.lru_cache(maxsize=4)
+def _base(text: str, path: str):
+    """The file's own model, parsed once per process."""
+    return planlang.loads(text, path)
+
+
+@functools.lru_cache(maxsize=4)
+def _base_compiled(text: str, path: str):
+    from solver.compile import compile_model
+
+    return compile_model(_base(text, path))
 
 
 def _solve_point(text: str, path: str, settings: dict[str, str], options: Options) -> Point:
-    from solver.compile import compile_model
-    from solver.economics import economics
+    from solver.compile import compile_model, with_bounds
     from solver.optimize import SolveInputError, solve_compiled
 
-    base = planlang.loads(text, path)
+    base = _base(text, path)
     changes = {p: Change.parse(c) for p, c in settings.items()}
     try:
         model = planlang.loads(apply(text, base, changes), path)
@@ -135,8 +146,7 @@ def _solve_point(text: str, path: str, settings: dict[str, str], options: Option
         return Point(settings=settings, values={}, error=str(error))
     values = {p: literal_value(locate(model, p)[1][0]) for p in settings}
     if all(_REUSABLE.match(p) for p in settings):
-        compiled = _base.get(text) or _base.setdefault(text, compile_model(base))
-        compiled = replace(compiled, model=model, economics=economics(model))
+        compiled = with_bounds(_base_compiled(text, path), model)
     else:
         compiled = compile_model(model)
     try:
@@ -155,7 +165,7 @@ def sweep(file: str | Path, settings: dict[str, str | Iterable], *, text: str | 
     is called as points finish."""
     path = str(file)
     text = Path(file).read_text(encoding="utf-8") if text is None else text
-    base = planlang.loads(text, path)  # a bad file fails here, once, with every problem
+    base = _base(text, path)  # a bad file fails here, once, with every problem
     axes = axes_from(settings)
     for axis in axes:
         try:
