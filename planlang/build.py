@@ -23,10 +23,10 @@ from lark import Token, Transformer
 
 from planlang.diagnostics import Problems, did_you_mean, one_of
 from planlang.model import (
-    NO_TRIVIA, BinOp, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Money, Negate,
-    Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range, Rate,
-    Ref, Require, Resource, Segment, Setting, Span, Term, Uniform, Unlimited,
-    Usage, Values, Worth, number_text,
+    CREDITS, NO_TRIVIA, BinOp, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal,
+    Money, Negate, Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range, Rate,
+    Ref, Require, Resource, Segment, Setting, Span, Term, Tier, TieredOverage, Uniform,
+    Unlimited, Usage, Values, Worth, number_text,
 )
 from planlang.units import HOURS, KILOWATT_HOURS, KILOWATTS, UNIT_KINDS, parse_number
 
@@ -40,23 +40,25 @@ SETTINGS = {
     },
     "resource": {"gpu": "gpu time", "cost": "money", "success": "percent", "attempts": "number"},
     "segment": {"users": "number", "buckets": "number", "outside": "money"},
-    "plan": {"price": "money"},
+    "plan": {"price": "money", CREDITS: "number"},
 }
+# Plan settings that may be a choice (`in LIST`), and what each value is.
+PLAN_CHOICES = {"price": ("money", "price"), CREDITS: ("number", "credits")}
 MAX_NUMBER = 1e15  # beyond this, sums of money lose cents in floating point
 # Example units shown when a unit is missing.
 EXAMPLE_UNIT = {"lifespan": "months", "power": "W", "gpu": "s"}
 
 ITEM_WORDS = {
-    Quota: "quota", Usage: "usage", Worth: "value", Overage: "overage",
-    Pack: "pack", Features: "feature",
+    Quota: "quota", Usage: "usage", Worth: "value", Overage: "overage", TieredOverage: "overage",
+    Pack: "pack", CreditRate: "rate", Features: "feature",
 }
-ITEM_HOME = {"quota": "plan", "overage": "plan", "pack": "plan", "feature": "plan",
+ITEM_HOME = {"quota": "plan", "overage": "plan", "pack": "plan", "rate": "plan", "feature": "plan",
              "usage": "segment", "value": "segment"}
 ALLOWED_ITEMS = {
     "gpu": (Setting,),
     "resource": (Setting,),
     "segment": (Setting, Usage, Worth),
-    "plan": (Setting, Quota, Overage, Pack, Features),
+    "plan": (Setting, Quota, Overage, TieredOverage, Pack, CreditRate, Features),
 }
 COMPARE_HINTS = {
     ">": "use '>=': a catalog figure can only be held at or above a bound",
@@ -70,7 +72,7 @@ PUNCTUATION = frozenset({
     "_NL", "EQUAL", "IN", "TILDE", "AT", "FOR", "ON", "STEP", "COMMA", "MINUS", "PLUS",
     "STAR", "SLASH", "PERCENT", "LSQB", "RSQB", "LPAR", "RPAR", "LBRACE", "RBRACE",
     "__ANON_4", "CURRENCY", "GPU", "RESOURCE", "FEATURE", "SEGMENT", "PLAN", "REQUIRE",
-    "QUOTA", "USAGE", "VALUE", "OVERAGE", "PACK", "UNLIMITED",
+    "QUOTA", "USAGE", "VALUE", "OVERAGE", "PACK", "UNLIMITED", "RATE",
 })
 
 
@@ -379,6 +381,27 @@ class Builder(Transformer):
             return None
         return make(Pack, children, resource=ref(name), size=size, price=price)
 
+    def tier_kind(self, children):
+        return str(children[0])
+
+    def tier(self, children):
+        bound, price = parts(children)
+        if bound is None or price is None:
+            return None
+        return make(Tier, children, bound=bound, price=price)
+
+    def tiered_overage(self, children):
+        name, kind, *tiers = parts(children)
+        if any(t is None for t in tiers):
+            return None
+        return make(TieredOverage, children, resource=ref(name), kind=kind, tiers=tuple(tiers))
+
+    def credit_rate(self, children):
+        return self._keyed(CreditRate, children, "resource", "=")
+
+    def credit_rate_in(self, children):
+        return self._keyed(CreditRate, children, "resource", "in")
+
     def features(self, children):
         return make(Features, children, names=tuple(ref(c) for c in parts(children)))
 
@@ -465,7 +488,21 @@ class Builder(Transformer):
             return self._offer(item.price, "an overage price")
         if isinstance(item, Pack):
             return self._offer(item.price, "a pack's price")
+        if isinstance(item, TieredOverage):
+            return all([self._tier(item, tier) for tier in item.tiers])
+        if isinstance(item, CreditRate):
+            return self._choice_or_fixed(item, "number", "rate")
         return True
+
+    def _tier(self, item: TieredOverage, tier: Tier) -> bool:
+        bound = tier.bound
+        if isinstance(bound, (Values, Range)):
+            self.problems.add(bound.span, "a tier's bound is a fixed count of units beyond the quota, "
+                              "not a choice; only its price may be one")
+            ok = False
+        else:
+            ok = self._expect(bound, "count", "tier bound")
+        return self._offer(tier.price, "a tier's price") and ok
 
     def _setting(self, kind: str, item: Setting) -> bool:
         key = item.key.name
@@ -480,8 +517,8 @@ class Builder(Transformer):
                     message += f"; a {kind} takes {one_of(known)}"
             self.problems.add(item.key.span, message)
             return False
-        if kind == "plan" and key == "price":
-            return self._choice_or_fixed(item, "money", "price")
+        if kind == "plan" and key in PLAN_CHOICES:
+            return self._choice_or_fixed(item, *PLAN_CHOICES[key])
         if item.op == "in":
             self.problems.add(item.key.span, f"{key} cannot be a choice; write {key} = ...")
             return False

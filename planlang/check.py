@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from planlang.diagnostics import Problems, did_you_mean
 from planlang.linear import AGGREGATE, STRUCTURAL, Linear, linearize
 from planlang.model import (
-    Block, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Model, Money, Negate, Node,
-    Number, Objective, Overage, Pack, Percent, Plan, Quota, Range, Rate,
-    Ref, Require, Resource, Segment, Setting, Span, Term, Uniform, Unlimited, Usage,
+    CREDITS, Block, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Model, Money,
+    Negate, Node, Number, Objective, Overage, Pack, Percent, Plan, Quota, Range, Rate, Ref,
+    Require, Resource, Segment, Setting, Span, Term, TieredOverage, Uniform, Unlimited, Usage,
     Values, Worth, number_text,
 )
 from planlang.units import SYMBOLS, currency_matches
@@ -127,6 +127,10 @@ class Checker:
             return True
         if ref.name in self.broken.get(kind, ()):
             return False  # its declaration has a syntax error, reported already
+        if kind == "resource" and ref.name == CREDITS:
+            self.add(ref.span, "credits are not a resource: a plan grants them with `credits = N` and "
+                     "prices resources in them with `rate RESOURCE = N`")
+            return False
         message = f"unknown {kind} '{ref.name}'{did_you_mean(ref.name, names)}"
         if not names:
             body = "" if kind == "feature" else " { ... }"
@@ -142,6 +146,10 @@ class Checker:
             if kind:
                 names = self.declared[kind]
                 name = statement.name
+                if kind == "resource" and name.name == CREDITS:
+                    self.add(name.span, "'credits' is a word of the language (a plan's `credits`, "
+                             "`pack credits`, `overage credits`), so no resource may take it; "
+                             "rename it, e.g. `resource credit_unit`")
                 if name.name in names:
                     first = names[name.name].span.line
                     self.add(name.span, f"{kind} '{name.name}' is already declared at line {first}; "
@@ -384,8 +392,9 @@ class Checker:
         self._once(plan, lambda i: i.key.name if isinstance(i, Setting) else None)
         self._once(plan, lambda i: f"the quota of {i.resource.name}" if isinstance(i, Quota) else None)
         overages = self._once(plan, lambda i: f"the overage of {i.resource.name}"
-                              if isinstance(i, Overage) else None)
-        self._once(plan, lambda i: f"the pack of {i.resource.name}" if isinstance(i, Pack) else None)
+                              if isinstance(i, (Overage, TieredOverage)) else None)
+        packs = self._once(plan, lambda i: f"the pack of {i.resource.name}" if isinstance(i, Pack) else None)
+        rates = self._once(plan, lambda i: f"the rate of {i.resource.name}" if isinstance(i, CreditRate) else None)
         configurations = 1
         price = plan.price
         if price is None:
@@ -397,17 +406,9 @@ class Checker:
         for quota in plan.quotas:
             self.known("resource", quota.resource)
             configurations *= max(1, self._choices(quota.value, "a quota"))
-        for overage in plan.overages:
-            self.known("resource", overage.resource)
-            configurations *= max(1, self._choices(overage.price, "an overage price"))
-        for pack in plan.packs:
-            self.known("resource", pack.resource)
-            self._at_least(pack.size, 0, "a pack's size", strict=True)
-            configurations *= max(1, self._choices(pack.price, "a pack's price"))
-            twin = overages.get(f"the overage of {pack.resource.name}")
-            if twin is not None:
-                self.add(pack.span, f"{pack.resource.name} has an overage (line {twin.span.line}) and "
-                         "a pack; a resource takes one or the other")
+        for item in plan.items:
+            if isinstance(item, (Overage, TieredOverage, Pack)):
+                configurations *= self._offer(plan, item, rates, overages)
         seen: dict[str, Ref] = {}
         for item in plan.items:
             if isinstance(item, Features):
@@ -417,9 +418,82 @@ class Checker:
                                  f"{seen[name.name].span.line}")
                     seen[name.name] = name
                     self.known("feature", name)
+        configurations *= self._credits(plan)
         if configurations > MAX_CONFIGURATIONS:
             self.add(plan.name.span, f"plan '{plan.name.name}' has {configurations:,} combinations of "
                      f"choices; at most {MAX_CONFIGURATIONS:,}: narrow some lists or ranges")
+
+    def _offer(self, plan: Plan, item, rates: dict[str, Node], overages: dict[str, Node]) -> int:
+        """Check an overage, tiered overage or pack; return how many choices it makes."""
+        name = item.resource.name
+        if name == CREDITS:
+            if isinstance(item, TieredOverage):
+                self.add(item.span, "tiers apply to resources only, not to credits; sell credits at "
+                         "one price: `overage credits at $X`")
+                return 1
+        elif self.known("resource", item.resource):
+            rated = rates.get(f"the rate of {name}")
+            if rated is not None:
+                word = "a pack" if isinstance(item, Pack) else "an overage"
+                self.add(item.span, f"{name} is paid with credits beyond its quota (rate at line "
+                         f"{rated.span.line}), so it cannot also have {word}; drop one of them")
+        if isinstance(item, TieredOverage):
+            return self._tiers(item)
+        if isinstance(item, Overage):
+            return max(1, self._choices(item.price, "an overage price"))
+        self._at_least(item.size, 0, "a pack's size", strict=True)
+        twin = overages.get(f"the overage of {name}")
+        if twin is not None:
+            if name == CREDITS:
+                self.add(item.span, f"this plan sells credits by overage (line {twin.span.line}) and "
+                         "by pack; a plan has a credit pack or a credit overage, not both")
+            else:
+                self.add(item.span, f"{name} has an overage (line {twin.span.line}) and a pack; a "
+                         "resource takes one or the other")
+        return max(1, self._choices(item.price, "a pack's price"))
+
+    def _tiers(self, item: TieredOverage) -> int:
+        choices, previous = 1, None
+        for index, tier in enumerate(item.tiers):
+            last = index == len(item.tiers) - 1
+            bound = tier.bound
+            if isinstance(bound, Unlimited):
+                if not last:
+                    self.add(bound.span, "only the last tier is unlimited; the tiers after it are "
+                             "never reached")
+            elif last:
+                self.add(bound.span, f"the last tier must be `unlimited at $X`: what do units beyond "
+                         f"{_show(bound)} cost?")
+            elif self._at_least(bound, 0, "a tier's bound", strict=True) and previous is not None \
+                    and bound.value <= previous.value:
+                self.add(bound.span, f"tier bounds must be strictly increasing: {_show(bound)} follows "
+                         f"{_show(previous)}")
+            if isinstance(bound, Number):
+                previous = bound
+            choices *= max(1, self._choices(tier.price, "a tier's price"))
+        return choices
+
+    def _credits(self, plan: Plan) -> int:
+        """Check a plan's credit items (spec section 8); return how many choices they make."""
+        choices = 1
+        credits = plan.credits
+        if credits is not None:
+            choices *= max(1, self._choices(credits.value, "credits"))
+        for rate in plan.rates:
+            self.known("resource", rate.resource)
+            choices *= max(1, self._choices(rate.value, "a rate (credits per unit)", strict=True))
+        sources = [i for i in (credits, plan.credit_pack, plan.credit_overage) if i is not None]
+        name = plan.name.name
+        if plan.rates and not sources:
+            for rate in plan.rates:
+                self.add(rate.span, f"plan '{name}' prices {rate.resource.name} in credits but has no "
+                         "credits to pay with: add `credits = N`, `pack credits SIZE for $P` or "
+                         "`overage credits at $A`")
+        if sources and not plan.rates:
+            for source in sources:
+                self.add(source.span, f"plan '{name}' has credits but nothing costs credits: add "
+                         "`rate RESOURCE = N` (credits per unit beyond the quota)")
+        return choices
 
     # ---- requirements and the objective ------------------------------------------
 
@@ -518,12 +592,15 @@ def configurations(plan: Plan) -> int:
     """How many ways the choices of a checked plan can be made."""
     count = 1
     for item in plan.items:
-        if isinstance(item, Setting) and item.key.name == "price":
+        if isinstance(item, Setting) and item.key.name in ("price", CREDITS):
             count *= len(choice_values(item.value))
-        elif isinstance(item, Quota):
+        elif isinstance(item, (Quota, CreditRate)):
             count *= len(choice_values(item.value))
         elif isinstance(item, (Overage, Pack)):
             count *= len(choice_values(item.price))
+        elif isinstance(item, TieredOverage):
+            for tier in item.tiers:
+                count *= len(choice_values(tier.price))
     return count
 
 

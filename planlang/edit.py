@@ -7,6 +7,9 @@ source text (what `planlang sweep --set` and the shadow prices use).
     segment.casual.usage.message          (.median, .p90, .low, .high for one end)
     plan.plus.price            plan.plus.quota.message plan.plus.overage.image
     plan.plus.pack.video_s     (.price, .size)         require.2 (the 2nd requirement's bound)
+    plan.studio.credits        plan.studio.rate.image  plan.studio.pack.credits (.price, .size)
+    plan.studio.overage.credits
+    plan.api.overage.message   (tiered: every tier's price; .tier2 one tier's price, .tier2.bound its bound)
 
 A change is a new value in the number's written unit (`20` for `$20`, `50`
 for `50%`) or a factor (`x0.5`); a factor scales every number the path names
@@ -21,8 +24,8 @@ import re
 from dataclasses import dataclass
 
 from planlang.model import (
-    BinOp, Block, GpuTime, Lognormal, Model, Money, Negate, Node, Number, Overage, Pack, Percent,
-    Quantity, Quota, Range, Rate, Uniform, Usage, Values, Worth,
+    BinOp, Block, CreditRate, GpuTime, Lognormal, Model, Money, Negate, Node, Number, Overage, Pack,
+    Percent, Quantity, Quota, Range, Rate, TieredOverage, Uniform, Usage, Values, Worth,
 )
 
 _NUMBER = re.compile(r"\d[\d_]*(\.\d[\d_]*)?([KMB](?![A-Za-z0-9_]))?")
@@ -93,6 +96,8 @@ def _literals(node) -> list[Node]:
         return _literals(node.left) + _literals(node.right)
     if isinstance(node, Negate):
         return _literals(node.operand)
+    if isinstance(node, TieredOverage):  # its prices: bounds are named one by one (.tier2.bound)
+        return [n for tier in node.tiers for n in _literals(tier.price)]
     return []
 
 
@@ -108,8 +113,9 @@ def _block(model: Model, kind: str, name: str) -> Block:
 
 def _item(block: Block, kind: str, key: str, rest: list[str]):
     """The value node of `key` inside a block, and what is left of the path."""
-    keyed = {"quota": (Quota, "resource"), "overage": (Overage, "resource"), "pack": (Pack, "resource"),
-             "usage": (Usage, "resource"), "value": (Worth, "target")}
+    keyed = {"quota": (Quota, "resource"), "overage": ((Overage, TieredOverage), "resource"),
+             "pack": (Pack, "resource"), "rate": (CreditRate, "resource"), "usage": (Usage, "resource"),
+             "value": (Worth, "target")}
     if key in keyed and kind in ("plan", "segment"):
         if not rest:
             raise EditError(f"say which one: {kind}.{block.name.name}.{key}.NAME")
@@ -123,7 +129,9 @@ def _item(block: Block, kind: str, key: str, rest: list[str]):
             if part not in ("price", "size"):
                 raise EditError(f"a pack has a price and a size, not '{part}'")
             return getattr(item, part), rest[2:]
-        value = {Quota: "value", Overage: "price", Usage: "value", Worth: "amount"}[cls]
+        if isinstance(item, TieredOverage):
+            return _tier(item, rest[1:])
+        value = {Quota: "value", Overage: "price", Usage: "value", Worth: "amount", CreditRate: "value"}[type(item)]
         return getattr(item, value), rest[1:]
     settings = block.settings(key)
     if not settings:
@@ -136,6 +144,21 @@ def _item(block: Block, kind: str, key: str, rest: list[str]):
                             f"e.g. resource.{block.name.name}.gpu.{next(iter(pools))}")
         return pools[rest[0]], rest[1:]
     return settings[0].value, rest
+
+
+def _tier(item: TieredOverage, rest: list[str]):
+    """`.tier2` (its price) or `.tier2.bound` of a tiered overage; the
+    overage itself (every tier's price) when no tier is named."""
+    if not rest:
+        return item, rest
+    count = len(item.tiers)
+    if not (rest[0].startswith("tier") and rest[0][4:].isdigit() and 1 <= int(rest[0][4:]) <= count):
+        raise EditError(f"name a tier of {item.resource.name} by its place: tier1 to tier{count}")
+    tier = item.tiers[int(rest[0][4:]) - 1]
+    part = rest[1] if len(rest) > 1 else "price"
+    if part not in ("price", "bound"):
+        raise EditError(f"a tier has a price and a bound, not '{part}'")
+    return getattr(tier, part), rest[2:]
 
 
 def locate(model: Model, path: str) -> tuple[Node, list[Node]]:
@@ -197,7 +220,7 @@ def apply(text: str, model: Model, changes: dict[str, Change]) -> str:
                                                           else node.start if isinstance(node, Range) else None)
         if target is None:
             raise EditError(f"'{path}' holds {len(literals)} numbers; change it by a factor (x0.5) "
-                            "or name one end (.median, .p90, .low, .high)")
+                            "or name one part (.median, .p90, .low, .high, .tier2)")
         begin, end = _extent(starts, target)
         first, last = _digits(text, starts, target)
         replacement = text[begin:first] + plain(change.value) + text[last:end]

@@ -12,10 +12,10 @@ on one line stays on one line. Numbers keep their spelling (`150M`,
 from __future__ import annotations
 
 from planlang.model import (
-    BinOp, Block, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Model, Money,
-    Negate, Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range,
-    Rate, Require, Resource, Segment, Setting, Term, Uniform, Unlimited, Usage, Values,
-    Worth, number_text,
+    BinOp, Block, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Model,
+    Money, Negate, Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range,
+    Rate, Require, Resource, Segment, Setting, Term, TieredOverage, Uniform, Unlimited, Usage,
+    Values, Worth, number_text,
 )
 from planlang.units import SYMBOLS, parse_number
 
@@ -119,8 +119,13 @@ def item_parts(item) -> tuple[str, str, str]:
         return "usage", f"usage {item.resource.name}", f"{item.op} {value_text(item.value)}"
     if isinstance(item, Worth):
         return "value", f"value {item.target.name}", f"= {value_text(item.amount)}"
+    if isinstance(item, CreditRate):
+        return "rate", f"rate {item.resource.name}", f"{item.op} {value_text(item.value)}"
     if isinstance(item, Overage):
         return "", f"overage {item.resource.name} at {value_text(item.price)}", ""
+    if isinstance(item, TieredOverage):
+        tiers = ", ".join(f"{value_text(t.bound)} at {value_text(t.price)}" for t in item.tiers)
+        return "", f"overage {item.resource.name} {item.kind} [{tiers}]", ""
     if isinstance(item, Pack):
         return "", f"pack {item.resource.name} {value_text(item.size)} for {value_text(item.price)}", ""
     if isinstance(item, Features):

@@ -209,21 +209,52 @@ class Worth(Node):
 
 
 class Overage(Node):
+    """`overage R at PRICE`; `overage credits at PRICE` sells credits."""
+
     resource: Ref
     price: Value
+
+
+class Tier(Node):
+    """`10K at $0.004`: units beyond the quota up to `bound` (a count, or
+    unlimited for the last tier) at `price` each."""
+
+    bound: Value
+    price: Value
+
+
+class TieredOverage(Node):
+    """`overage R graduated [...]` or `overage R volume [...]` (spec section 8)."""
+
+    resource: Ref
+    kind: Literal["graduated", "volume"]
+    tiers: tuple[Tier, ...]
 
 
 class Pack(Node):
+    """`pack R SIZE for PRICE`; `pack credits SIZE for PRICE` is a credit top-up."""
+
     resource: Ref
     size: Number
     price: Value
+
+
+class CreditRate(Node):
+    """`rate R = N`: credits one unit of R costs beyond its quota."""
+
+    resource: Ref
+    op: Literal["=", "in"] = "="
+    value: Value
 
 
 class Features(Node):
     names: tuple[Ref, ...]
 
 
-Item = Union[Setting, Quota, Usage, Worth, Overage, Pack, Features]
+Item = Union[Setting, Quota, Usage, Worth, Overage, TieredOverage, Pack, CreditRate, Features]
+
+# The word that names credits in `pack credits`, `overage credits`; no resource may take it.
+CREDITS = "credits"
 
 
 class Block(Node):
@@ -368,11 +399,39 @@ class Plan(Block):
 
     @property
     def overages(self) -> list[Overage]:
-        return [i for i in self.items if isinstance(i, Overage)]
+        """Flat overage of resources (not of credits)."""
+        return [i for i in self.items if isinstance(i, Overage) and i.resource.name != CREDITS]
+
+    @property
+    def tiered(self) -> list[TieredOverage]:
+        return [i for i in self.items if isinstance(i, TieredOverage)]
 
     @property
     def packs(self) -> list[Pack]:
-        return [i for i in self.items if isinstance(i, Pack)]
+        """Packs of resources (not of credits)."""
+        return [i for i in self.items if isinstance(i, Pack) and i.resource.name != CREDITS]
+
+    @property
+    def credits(self) -> Setting | None:
+        found = self.settings(CREDITS)
+        return found[0] if found else None
+
+    @property
+    def rates(self) -> list[CreditRate]:
+        return [i for i in self.items if isinstance(i, CreditRate)]
+
+    @property
+    def credit_pack(self) -> Pack | None:
+        return next((i for i in self.items if isinstance(i, Pack) and i.resource.name == CREDITS), None)
+
+    @property
+    def credit_overage(self) -> Overage | None:
+        return next((i for i in self.items if isinstance(i, Overage) and i.resource.name == CREDITS), None)
+
+    @property
+    def uses_credits(self) -> bool:
+        return (self.credits is not None or bool(self.rates) or self.credit_pack is not None
+                or self.credit_overage is not None)
 
     @property
     def feature_names(self) -> list[str]:

@@ -17,6 +17,7 @@ import numpy as np
 
 from planlang.linear import Linear, linearize
 from planlang.model import Model
+from solver import purchases
 from solver.buckets import Bucket, expand
 from solver.configs import Config, expand as expand_plans
 from solver.economics import TIE_DIGITS, Economics, economics
@@ -89,8 +90,11 @@ def per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
     packs = np.where(takes, packs, 0.0)
     pack_bought = np.where(takes, np.minimum(packs * unit, excess), 0.0)
 
-    served = included + over_bought + pack_bought
-    payments = (over_paid + packs * pack_price).sum(axis=2)
+    tier_bought, tier_paid = purchases.tiered(excess, value, configs, resources)
+    credit_bought, credit_paid = purchases.credits(excess, value, configs, resources)
+
+    served = included + over_bought + pack_bought + tier_bought + credit_bought
+    payments = (over_paid + packs * pack_price + tier_paid).sum(axis=2) + credit_paid
     utility = (value * served).sum(axis=2) + worth @ has_feature.T - price - payments
     revenue = price + payments
     unit_cost = np.array([econ.units[r].cost for r in resources])

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from planlang.check import choice_values, magnitude
-from planlang.model import Model, Overage, Pack, Plan, Quota, Setting, Values, Range
+from planlang.model import CREDITS, CreditRate, Model, Overage, Pack, Plan, Quota, Range, Setting, TieredOverage, Values
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """Tiered overage of one resource: `bounds[i]` units beyond the quota
+    (the last one math.inf) at `prices[i]` each; graduated or volume."""
+
+    kind: str
+    bounds: tuple[float, ...]
+    prices: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,11 @@ class Config:
     packs: dict[str, tuple[float, float]]  # resource -> (size, price)
     features: frozenset[str]
     choices: tuple[tuple[str, float], ...]  # the open choices made: ("quota.message", 5000.0)
+    tiers: dict[str, Tiers] = field(default_factory=dict)  # tiered overage by resource
+    credits: float | None = None  # granted per month; None: the plan has no `credits`
+    rates: dict[str, float] = field(default_factory=dict)  # credits per unit beyond the quota
+    credit_pack: tuple[float, float] | None = None  # (credits, price)
+    credit_overage: float | None = None  # price per credit
 
     def label(self) -> str:
         made = ", ".join(f"{key}={show(value)}" for key, value in self.choices)
@@ -36,27 +51,43 @@ def show(value: float) -> str:
     return f"{value:g}"
 
 
+def _values(value) -> list[float]:
+    return [magnitude(v) for v in choice_values(value)]
+
+
 def _is_choice(value) -> bool:
     return isinstance(value, (Values, Range))
 
 
-def _options(item) -> tuple[str, list[float], bool]:
-    """(label, values, is a choice) of one item that can be chosen."""
+def _options(item) -> list[tuple[str, list[float], bool]]:
+    """(label, values, is a choice) of each number of an item that can be chosen."""
     if isinstance(item, Setting):
-        return "price", [magnitude(v) for v in choice_values(item.value)], item.op == "in"
+        return [(item.key.name, _values(item.value), item.op == "in")]
     if isinstance(item, Quota):
-        return f"quota.{item.resource.name}", [magnitude(v) for v in choice_values(item.value)], item.op == "in"
+        return [(f"quota.{item.resource.name}", _values(item.value), item.op == "in")]
+    if isinstance(item, CreditRate):
+        return [(f"rate.{item.resource.name}", _values(item.value), item.op == "in")]
     if isinstance(item, Overage):
-        return f"overage.{item.resource.name}", [magnitude(v) for v in choice_values(item.price)], _is_choice(item.price)
+        return [(f"overage.{item.resource.name}", _values(item.price), _is_choice(item.price))]
+    if isinstance(item, TieredOverage):
+        return [(f"overage.{item.resource.name}.tier{i}", _values(t.price), _is_choice(t.price))
+                for i, t in enumerate(item.tiers, 1)]
     assert isinstance(item, Pack)
-    return f"pack.{item.resource.name}", [magnitude(v) for v in choice_values(item.price)], _is_choice(item.price)
+    return [(f"pack.{item.resource.name}", _values(item.price), _is_choice(item.price))]
+
+
+def _tiers(item: TieredOverage, made: dict[str, float]) -> Tiers:
+    name = item.resource.name
+    return Tiers(item.kind, tuple(magnitude(t.bound) for t in item.tiers),
+                 tuple(made[f"overage.{name}.tier{i}"] for i in range(1, len(item.tiers) + 1)))
 
 
 def expand_plan(plan: Plan) -> list[Config]:
-    items = [i for i in plan.items if isinstance(i, (Quota, Overage, Pack))
-             or (isinstance(i, Setting) and i.key.name == "price")]
-    options = [_options(i) for i in items]
+    items = [i for i in plan.items if isinstance(i, (Quota, Overage, TieredOverage, Pack, CreditRate))
+             or (isinstance(i, Setting) and i.key.name in ("price", CREDITS))]
+    options = [option for i in items for option in _options(i)]
     features = frozenset(plan.feature_names)
+    credit_pack, credit_overage = plan.credit_pack, plan.credit_overage
     out = []
     for number, picked in enumerate(itertools.product(*(values for _, values, _ in options))):
         made = dict(zip((label for label, _, _ in options), picked))
@@ -65,11 +96,15 @@ def expand_plan(plan: Plan) -> list[Config]:
             number=number,
             price=made.get("price", 0.0),
             quota={i.resource.name: made[f"quota.{i.resource.name}"] for i in items if isinstance(i, Quota)},
-            overage={i.resource.name: made[f"overage.{i.resource.name}"] for i in items if isinstance(i, Overage)},
-            packs={i.resource.name: (i.size.value, made[f"pack.{i.resource.name}"])
-                   for i in items if isinstance(i, Pack)},
+            overage={i.resource.name: made[f"overage.{i.resource.name}"] for i in plan.overages},
+            packs={i.resource.name: (i.size.value, made[f"pack.{i.resource.name}"]) for i in plan.packs},
             features=features,
             choices=tuple((label, made[label]) for label, _, choice in options if choice),
+            tiers={i.resource.name: _tiers(i, made) for i in plan.tiered},
+            credits=made.get(CREDITS),
+            rates={i.resource.name: made[f"rate.{i.resource.name}"] for i in plan.rates},
+            credit_pack=None if credit_pack is None else (credit_pack.size.value, made["pack.credits"]),
+            credit_overage=None if credit_overage is None else made["overage.credits"],
         ))
     return out
 

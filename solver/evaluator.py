@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from planlang.linear import Figure, Linear, linearize
 from planlang.model import Model, Negate, Percent, Require
 from solver.buckets import Bucket, expand
-from solver.configs import Config
+from solver.configs import Config, Tiers
 from solver.economics import Economics, economics, tie_key
 
 # A requirement holds when it misses by at most this share of its size.
@@ -31,17 +31,26 @@ class Option:
     cost: float
     served: dict[str, float]
     gpu_hours: dict[str, float]
+    breakage: float = 0.0  # included credits left unspent
+    credit_revenue: float = 0.0  # paid for credit packs and credit overage
+    unused_pack_credits: float = 0.0  # bought in packs beyond what is wanted
 
 
 def option(bucket: Bucket, config: Config, econ: Economics) -> Option:
     served: dict[str, float] = {}
     payments = 0.0
+    excess_rated: dict[str, float] = {}
     for resource, usage in bucket.usage.items():
         value = bucket.values.get(resource, 0.0)
         included = min(usage, config.quota.get(resource, 0.0))
         excess = usage - included
         bought = 0.0
-        if resource in config.overage:
+        if resource in config.rates:  # paid with credits: below
+            excess_rated[resource] = excess
+        elif resource in config.tiers:
+            bought, paid = tiered(excess, value, config.tiers[resource])
+            payments += paid
+        elif resource in config.overage:
             price = config.overage[resource]
             if value >= price:
                 bought = excess
@@ -56,6 +65,13 @@ def option(bucket: Bucket, config: Config, econ: Economics) -> Option:
                 bought = min(packs * size, excess)
                 payments += packs * price
         served[resource] = included + bought
+    spent = Credits()
+    if config.rates:
+        declared = [r for r in econ.units if r in config.rates]
+        spent = credits(bucket, config, declared, excess_rated)
+        for resource, units in spent.units.items():
+            served[resource] = served.get(resource, 0.0) + units
+        payments += spent.payments
     worth = sum(bucket.values.get(r, 0.0) * s for r, s in served.items())
     worth += sum(bucket.features.get(f, 0.0) for f in config.features)
     cost = sum(econ.units[r].cost * s for r, s in served.items())
@@ -63,7 +79,122 @@ def option(bucket: Bucket, config: Config, econ: Economics) -> Option:
     for r, s in served.items():
         for pool, per_unit in econ.units[r].gpu_hours.items():
             hours[pool] = hours.get(pool, 0.0) + per_unit * s
-    return Option(config.plan, worth - config.price - payments, config.price + payments, cost, served, hours)
+    breakage = spent.left
+    return Option(config.plan, worth - config.price - payments, config.price + payments, cost, served, hours,
+                  breakage, spent.payments, spent.unused)
+
+
+def tiered(excess: float, value: float, tiers: Tiers) -> tuple[float, float]:
+    """Units bought beyond the quota under tiered overage, and what they cost
+    (spec section 8): the best of buying 0, all of the excess, or up to a
+    tier bound below it; ties go to buying more."""
+    candidates = [0.0, excess] + [bound for bound in tiers.bounds if bound < excess]
+    best, best_key = 0.0, None
+    for units in candidates:
+        key = tie_key(value * units - tier_cost(tiers, units))
+        if best_key is None or key > best_key or (key == best_key and units > best):
+            best, best_key = units, key
+    return best, tier_cost(tiers, best)
+
+
+def tier_cost(tiers: Tiers, units: float) -> float:
+    """T(x): graduated tiers price each unit by the tier it falls in; volume
+    tiers price every unit by the tier the count falls in."""
+    if tiers.kind == "volume":
+        for bound, price in zip(tiers.bounds, tiers.prices):
+            if units <= bound:
+                return units * price
+    total, below = 0.0, 0.0
+    for bound, price in zip(tiers.bounds, tiers.prices):
+        total += price * (min(units, bound) - min(units, below))
+        below = bound
+    return total
+
+
+@dataclass
+class Credits:
+    """Units a user gets with credits (beyond the quota), what they pay for
+    credits, included credits left, and bought credits that expire."""
+
+    units: dict[str, float] = field(default_factory=dict)
+    payments: float = 0.0
+    left: float = 0.0
+    unused: float = 0.0
+
+
+def _same_worth(pieces: list[tuple[str, float]], reached: float, size: float) -> int:
+    """How many more packs lie wholly in the stretch of the list holding the
+    last pack bought (ending at credit `reached`): each is worth what that
+    one was, so they are bought too. Spares a loop of one pack at a time
+    over millions of credits; the next pack is tested as usual."""
+    start = 0.0
+    for _, length in pieces:
+        end = start + length
+        if start <= reached - size and reached <= end:
+            return max(0, math.floor((end - reached) / size))
+        start = end
+    return 0
+
+
+def per_credit(value: float, rate: float) -> float:
+    """Value per credit, rounded so that equal ratios written differently
+    ($0.03 at 3 credits, $0.01 at 1) tie."""
+    return round(value / rate, 12)
+
+
+def credits(bucket: Bucket, config: Config, declared: list[str], excess: dict[str, float]) -> Credits:
+    """Spec section 8, steps 1-4, for the rated resources (in declaration order)."""
+    rate = config.rates
+    value = {r: bucket.values.get(r, 0.0) for r in declared}
+    order = sorted(declared, key=lambda r: -per_credit(value[r], rate[r]))  # stable: ties keep declaration order
+    out = Credits(units={r: 0.0 for r in declared})
+    # 1. included credits, spent along the order whatever the units are worth
+    left = config.credits or 0.0
+    wanted: dict[str, float] = {}
+    for r in order:
+        units = min(excess.get(r, 0.0), left / rate[r])
+        left = max(left - units * rate[r], 0.0)
+        out.units[r] = units
+        wanted[r] = excess.get(r, 0.0) - units
+    out.left = left
+    # 2. what is still wanted: a list of units along the order, `length` credits each resource
+    pieces = [(r, wanted[r] * rate[r]) for r in order]
+    wanted_credits = 0.0
+    for _, length in pieces:
+        wanted_credits += length
+
+    def reached(c: float) -> dict[str, float]:
+        """Units that c more credits serve, along the order."""
+        units, start = {}, 0.0
+        for r, length in pieces:
+            units[r] = min(max(c - start, 0.0), length) / rate[r]
+            start += length
+        return units
+
+    def worth(c: float) -> float:  # W(c)
+        return sum(value[r] * u for r, u in reached(c).items())
+
+    # 3. credit overage: every still-wanted unit worth at least its price in credits
+    if config.credit_overage is not None:
+        price = config.credit_overage
+        for r in order:
+            if value[r] >= price * rate[r]:
+                out.units[r] += wanted[r]
+                out.payments += price * (wanted[r] * rate[r])
+    # 4. credit packs, while the next one's credits serve units worth its price
+    elif config.credit_pack is not None:
+        size, price = config.credit_pack
+        packs = 0
+        while packs * size < wanted_credits and \
+                tie_key(worth(min((packs + 1) * size, wanted_credits)) - worth(packs * size)) >= tie_key(price):
+            packs += 1
+            packs += _same_worth(pieces, packs * size, size)
+        bought = packs * size
+        for r, units in reached(min(bought, wanted_credits)).items():
+            out.units[r] += units
+        out.payments = packs * price
+        out.unused = max(bought - wanted_credits, 0.0)
+    return out
 
 
 def contribution(figures: Linear, sense: str, opt: Option) -> float:
@@ -103,6 +234,8 @@ class Totals:
     users: float = 0.0
     revenue: float = 0.0
     cost: float = 0.0
+    breakage: float = 0.0  # included credits left unspent
+    credit_revenue: float = 0.0  # paid for credit packs and credit overage
 
     @property
     def margin(self) -> float:
@@ -165,6 +298,8 @@ def evaluate(model: Model, catalog: Catalog, econ: Economics | None = None,
             scope.users += bucket.users
             scope.revenue += bucket.users * chosen.revenue
             scope.cost += bucket.users * chosen.cost
+            scope.breakage += bucket.users * chosen.breakage
+            scope.credit_revenue += bucket.users * chosen.credit_revenue
         for pool, h in chosen.gpu_hours.items():
             hours[pool] += bucket.users * h
     evaluation = Evaluation(catalog, econ, placements, totals, plans, hours)

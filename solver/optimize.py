@@ -143,7 +143,8 @@ def describe(model: Model, evaluation: Evaluation) -> Solution:
              for name in model.plans}
     for name, totals in evaluation.plans.items():
         plans[name] = plans[name].model_copy(update={
-            "users": totals.users, "revenue": totals.revenue, "cost": totals.cost, "margin": totals.margin})
+            "users": totals.users, "revenue": totals.revenue, "cost": totals.cost, "margin": totals.margin,
+            "breakage": totals.breakage, "credit_revenue": totals.credit_revenue})
     segments: dict[str, list[BucketResult]] = {name: [] for name in model.segments}
     for placement in evaluation.placements:
         bucket, chosen = placement.bucket, placement.option
@@ -156,7 +157,7 @@ def describe(model: Model, evaluation: Evaluation) -> Solution:
                 "margin": bucket.users * (chosen.revenue - chosen.cost),
                 "revenue_per_user": chosen.revenue, "cost_per_user": chosen.cost,
                 "margin_per_user": chosen.revenue - chosen.cost,
-                "utility": chosen.utility, "served": dict(chosen.served),
+                "utility": chosen.utility, "served": dict(chosen.served), "breakage": chosen.breakage,
             })
         segments[bucket.segment].append(entry)
     totals = evaluation.totals
@@ -184,8 +185,14 @@ def _plan(resources: list[str], features: list[str], config) -> PlanResult:
         offered=True,
         price=config.price,
         quota={r: finite(config.quota.get(r, 0.0)) for r in resources},
-        overage=dict(config.overage),
+        overage={**config.overage, **{r: {t.kind: [[finite(b), p] for b, p in zip(t.bounds, t.prices)]}
+                                      for r, t in config.tiers.items()}},
         packs={r: PackResult(size=size, price=price) for r, (size, price) in config.packs.items()},
+        credits=config.credits,
+        rates=dict(config.rates),
+        credit_pack=None if config.credit_pack is None else PackResult(
+            size=config.credit_pack[0], price=config.credit_pack[1]),
+        credit_overage=config.credit_overage,
         features=sorted(config.features, key=features.index),
         choices={label: finite(value) for label, value in config.choices},
     )

@@ -78,21 +78,48 @@ def _quotas(plan: PlanResult) -> str:
 
 
 def _extras(plan: PlanResult, currency: str) -> str:
-    parts = [f"{r} at {price(a, currency)}" for r, a in plan.overage.items()]
+    parts = [_overage(r, a, currency) for r, a in plan.overage.items()]
     parts += [f"{count(p.size)} {r} for {price(p.price, currency)}" for r, p in plan.packs.items()]
+    if plan.credit_pack is not None:
+        parts.append(f"{count(plan.credit_pack.size)} credits for {price(plan.credit_pack.price, currency)}")
+    if plan.credit_overage is not None:
+        parts.append(f"credits at {price(plan.credit_overage, currency)}")
     return ", ".join(parts) or "—"
+
+
+def _overage(resource: str, overage, currency: str) -> str:
+    """'image at $0.04', or tiers: 'message: 10K at $0.004, 100K at $0.003, then $0.002'."""
+    if not isinstance(overage, dict):
+        return f"{resource} at {price(overage, currency)}"
+    (kind, tiers), = overage.items()
+    steps = [f"{count(bound).replace('.0', '')} at {price(amount, currency)}" for bound, amount in tiers[:-1]]
+    steps.append(f"then {price(tiers[-1][1], currency)}" if steps else f"{price(tiers[-1][1], currency)}")
+    label = resource if kind == "graduated" else f"{resource} (volume)"
+    return f"{label}: {', '.join(steps)}"
+
+
+def _credits(plan: PlanResult) -> str:
+    """'3,000 a month; image 8, video_s 10 credits each'."""
+    if not plan.rates:
+        return "—"
+    granted = f"{count(plan.credits)} a month" if plan.credits else "none included"
+    rates = ", ".join(f"{r} {count(n)}" for r, n in plan.rates.items())
+    return f"{granted}; {rates} credits each"
 
 
 def catalog_table(solution: Solution) -> Table:
     table = Table(title="Catalog", title_justify="left")
-    for column in ("plan", "offered", "price", "quotas", "overage and packs", "features"):
+    credits = any(p.rates for p in solution.plans.values())
+    columns = ["plan", "offered", "price", "quotas"] + (["credits"] if credits else [])
+    for column in columns + ["overage and packs", "features"]:
         table.add_column(column)
     for name, plan in solution.plans.items():
         if not plan.offered:
-            table.add_row(name, "no", "", "", "", "")
+            table.add_row(name, "no", *[""] * (len(columns) - 2 + 2))
             continue
-        table.add_row(name, "yes", price(plan.price, solution.currency), _quotas(plan),
-                      _extras(plan, solution.currency), ", ".join(plan.features) or "—")
+        cells = [name, "yes", price(plan.price, solution.currency), _quotas(plan)]
+        cells += [_credits(plan)] if credits else []
+        table.add_row(*cells, _extras(plan, solution.currency), ", ".join(plan.features) or "—")
     return table
 
 
@@ -215,6 +242,24 @@ def bounds_table(solution: Solution) -> Table:
     return table
 
 
+def credits_table(solution: Solution) -> Table:
+    """Per plan sold in credits: credits granted and left unspent (breakage),
+    and what credit packs and credit overage bring."""
+    cur = solution.currency
+    table = Table(title="Credits (per month)", title_justify="left")
+    table.add_column("plan")
+    for column in ("granted", "spent", "breakage", "breakage %", "credit sales", "share of revenue"):
+        table.add_column(column, justify="right")
+    for name, plan in solution.plans.items():
+        if not plan.offered or not plan.rates:
+            continue
+        granted = (plan.credits or 0.0) * plan.users
+        table.add_row(name, count(granted), count(granted - plan.breakage), count(plan.breakage),
+                      percent(plan.breakage / granted if granted else None), amount(plan.credit_revenue, cur),
+                      percent(plan.credit_revenue / plan.revenue if plan.revenue else None))
+    return table
+
+
 def print_solution(console: Console, path: str, solution: Solution) -> None:
     console.print(headline(path, solution), highlight=False)
     if solution.conflicts:
@@ -244,6 +289,10 @@ def print_explained(console: Console, solution: Solution) -> None:
         lost = sum(-b.margin for _, b in losing)
         console.print(f"{len(losing)} loss-making bucket(s) cost {amount(lost, solution.currency)} a month more "
                       "than they pay; the other users on their plans pay for them.", highlight=False)
+    if any(p.offered and p.rates for p in solution.plans.values()):
+        console.print(credits_table(solution))
+        console.print("breakage: credits granted but not spent (they expire); credit sales: what credit packs "
+                      "and credit overage bring, and their share of the plan's revenue.", highlight=False)
     if solution.bounds is not None:
         console.print(bounds_table(solution))
         console.print("shadow price: what the objective gains per unit a bound is loosened, from the "

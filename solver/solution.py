@@ -9,6 +9,7 @@ an unlimited quota is null.
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,18 +30,28 @@ class PackResult(_Result):
     price: float
 
 
+# Tiered overage: {"graduated": [[10000, 0.004], [null, 0.002]]}, bounds null = unlimited.
+TieredResult = dict[Literal["graduated", "volume"], list[tuple[float | None, float]]]
+
+
 class PlanResult(_Result):
     offered: bool
     price: float | None = None
     quota: dict[str, float | None] = {}  # null: unlimited
-    overage: dict[str, float] = {}
+    overage: dict[str, float | TieredResult] = {}  # a plain overage is a number
     packs: dict[str, PackResult] = {}
+    credits: float | None = None  # granted per month
+    rates: dict[str, float] = {}  # credits per unit beyond the quota
+    credit_pack: PackResult | None = None
+    credit_overage: float | None = None  # per credit
     features: list[str] = []
     choices: dict[str, float | None] = {}  # the open choices made, e.g. {"quota.message": 5000}
     users: float = 0.0
     revenue: float = 0.0
     cost: float = 0.0
     margin: float = 0.0
+    breakage: float = 0.0  # credits granted but not spent, per month, in total
+    credit_revenue: float = 0.0  # paid for credit packs and credit overage, per month
 
 
 class BucketResult(_Result):
@@ -57,6 +68,7 @@ class BucketResult(_Result):
     outside: float = 0.0
     usage: dict[str, float] = {}  # demanded per user (results, for an outcome)
     served: dict[str, float] = {}  # served per user on the plan taken
+    breakage: float = 0.0  # per user: credits granted but not spent
 
 
 class GpuResult(_Result):

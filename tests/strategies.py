@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from planlang.model import (
-    BinOp, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Model, Money, Negate,
-    Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range, Rate, Ref,
-    Require, Resource, Segment, Setting, Term, Trivia, Uniform, Unlimited, Usage, Values,
-    Worth,
+    BinOp, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Model, Money,
+    Negate, Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range, Rate, Ref,
+    Require, Resource, Segment, Setting, Term, Tier, TieredOverage, Trivia, Uniform, Unlimited,
+    Usage, Values, Worth,
 )
 
 WORDS = ["alpha", "beta", "gamma", "delta", "omega", "chat", "image", "video_s", "ticket",
@@ -403,4 +403,104 @@ def small_models(draw) -> Model:
             op="+", left=term("margin"), right=BinOp(op="*", left=Number(value=2), right=term("margin", names[0])))))
     elif objective != "margin" or draw(st.booleans()):
         statements.append(Objective(sense="maximize", expr=term(objective)))
+    return Model(statements=tuple(statements))
+
+
+# ---- credits and tiered overage (spec section 8) -------------------------------------------
+
+
+@st.composite
+def tier_list(draw, choices: bool) -> tuple[str, tuple[Tier, ...], int]:
+    """A graduated or volume tier list: bounds strictly increasing, the last
+    unlimited; prices fixed or (when `choices`) one of them a choice."""
+    bounds = sorted(draw(st.lists(st.integers(1, 60), unique=True, max_size=2)))
+    tiers, count = [], 1
+    for bound in bounds + [None]:
+        cents_ = draw(st.lists(st.integers(0, 60), unique=True, min_size=1,
+                               max_size=2 if choices and count == 1 else 1))
+        price = money(cents_[0] / 100, "$") if len(cents_) == 1 else Values(
+            items=tuple(money(c / 100, "$") for c in cents_))
+        count *= len(cents_)
+        tiers.append(Tier(bound=Unlimited() if bound is None else Number(value=bound), price=price))
+    return draw(st.sampled_from(["graduated", "volume"])), tuple(tiers), count
+
+
+@st.composite
+def small_credit_models(draw) -> Model:
+    """Small models whose plans sell in credits and tiers, with the cases
+    that are easy to get wrong drawn often: ties in value per credit (values
+    and rates in proportion), packs bigger than what is wanted, credits as
+    a hard cap, volume tiers, tier prices given as choices."""
+    statements: list = [Gpu(name=ref("g"), items=(Setting(key=ref("hourly"), value=Rate(
+        money=money(draw(st.integers(50, 400)) / 100, "$"), per="hour")),))]
+    resources = ["a", "b", "c"][: draw(st.integers(2, 3))]
+    for name in resources:
+        items = [Setting(key=ref("cost"), value=money(draw(st.integers(0, 20)) / 100, "$"))]
+        if draw(st.booleans()):
+            items.append(Setting(key=ref("gpu"), value=GpuTime(
+                time=Quantity(value=draw(st.integers(1, 30)), unit="s"), gpu=ref("g"))))
+        statements.append(Resource(name=ref(name), items=tuple(items)))
+    for s in range(draw(st.integers(1, 2))):
+        k = draw(st.integers(1, 3))
+        items: list = [Setting(key=ref("users"), value=Number(value=draw(st.integers(1, 20)) * 100))]
+        for r in resources:
+            value = Values(items=tuple(Number(value=v) for v in sorted(
+                draw(st.lists(st.integers(0, 150), min_size=k, max_size=k)))))
+            items.append(Usage(resource=ref(r), op="=", value=value))
+            # values in whole cents from a short list, so that value per credit often ties
+            items.append(Worth(target=ref(r), amount=money(draw(st.sampled_from([0, 1, 2, 3, 4, 6, 8, 12])) / 100, "$")))
+        if draw(st.booleans()):
+            items.append(Setting(key=ref("outside"), value=money(draw(st.integers(0, 5)), "$")))
+        statements.append(Segment(name=ref(f"s{s}"), items=tuple(items)))
+
+    plans, budget = [], 150
+    for p in range(draw(st.integers(1, 3))):
+        items: list = []
+        prices = draw(st.lists(st.integers(0, 20), unique=True, min_size=1, max_size=2 if budget > 20 else 1))
+        items.append(Setting(key=ref("price"), op="in" if len(prices) > 1 else "=", value=Values(
+            items=tuple(money(v, "$") for v in prices)) if len(prices) > 1 else money(prices[0], "$")))
+        count = len(prices)
+        rated = draw(st.lists(st.sampled_from(resources), unique=True, max_size=len(resources)))
+        for r in resources:
+            if draw(st.booleans()):
+                items.append(Quota(resource=ref(r), value=Number(value=draw(st.integers(0, 40)))))
+            if r in rated:
+                rates = draw(st.lists(st.sampled_from([1, 2, 3, 4, 6]), unique=True, min_size=1,
+                                      max_size=2 if count * 2 <= budget else 1))
+                items.append(CreditRate(resource=ref(r), op="in" if len(rates) > 1 else "=", value=Values(
+                    items=tuple(Number(value=v) for v in rates)) if len(rates) > 1 else Number(value=rates[0])))
+                count *= len(rates)
+                continue
+            extra = draw(st.sampled_from(["none", "overage", "tiers", "tiers"]))
+            if extra == "overage":
+                items.append(Overage(resource=ref(r), price=money(draw(st.integers(0, 10)) / 100, "$")))
+            elif extra == "tiers":
+                kind, tiers, n = draw(tier_list(count * 2 <= budget))
+                items.append(TieredOverage(resource=ref(r), kind=kind, tiers=tiers))
+                count *= n
+        if rated:
+            grant = draw(st.sampled_from(["credits", "credits", "none"]))
+            if grant == "credits":
+                grants = draw(st.lists(st.integers(0, 200), unique=True, min_size=1,
+                                       max_size=2 if count * 2 <= budget else 1))
+                items.append(Setting(key=ref("credits"), op="in" if len(grants) > 1 else "=", value=Values(
+                    items=tuple(Number(value=v) for v in grants)) if len(grants) > 1 else Number(value=grants[0])))
+                count *= len(grants)
+            sold = draw(st.sampled_from(["pack", "overage", "cap"] if grant == "credits" else ["pack", "overage"]))
+            if sold == "pack":  # sizes up to 400 credits: often more than anyone wants
+                items.append(Pack(resource=ref("credits"), size=Number(value=draw(st.integers(5, 400))),
+                                  price=money(draw(st.integers(0, 300)) / 100, "$")))
+            elif sold == "overage":
+                items.append(Overage(resource=ref("credits"), price=money(draw(st.integers(0, 6)) / 100, "$")))
+        optional = draw(st.booleans())
+        budget = max(1, budget // (count + optional))
+        plans.append(Plan(name=ref(f"p{p}"), optional=optional, items=tuple(draw(st.permutations(items)))))
+    statements += plans
+    if draw(st.booleans()):
+        statements.append(Require(left=term("margin"), op=">=", right=Percent(value=draw(st.integers(0, 60)))))
+    if len(plans) > 1 and draw(st.booleans()):
+        statements.append(Require(left=term("users", plans[0].name.name), op=">=",
+                                  right=Percent(value=draw(st.integers(0, 40)))))
+    if draw(st.booleans()):
+        statements.append(Objective(sense="maximize", expr=term(draw(st.sampled_from(["revenue", "users"])))))
     return Model(statements=tuple(statements))
