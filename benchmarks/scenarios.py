@@ -6,7 +6,11 @@ same problem.
     scenario(segments=20, buckets=10, plans=5, configurations=140)
 
 `configurations` is per plan: each plan offers about that many ways of
-making its choices (prices x quota choices x overage choices).
+making its choices (prices x quota choices x overage choices). With
+`credits=True` the same catalog is sold in credits (spec section 8): images,
+premium answers and video cost credits, each plan grants a choice of
+credits in place of its choice of overage prices (so the configurations are
+as many), and paid plans sell credit packs.
 """
 
 from __future__ import annotations
@@ -24,13 +28,15 @@ class Size:
     buckets: int
     plans: int
     configurations: int  # per plan, about
+    credits: bool = False
 
     def text(self, seed: int = 7) -> str:
-        return scenario(self.segments, self.buckets, self.plans, self.configurations, seed)
+        return scenario(self.segments, self.buckets, self.plans, self.configurations, seed, self.credits)
 
 
 MEDIUM = Size("medium", 5, 10, 4, 50)
 LARGE = Size("large", 20, 10, 5, 140)
+LARGE_CREDITS = Size("large-credits", 20, 10, 5, 140, credits=True)
 
 
 def _factors(target: int) -> tuple[int, int, int]:
@@ -65,7 +71,8 @@ def gpu_pools(fleet: str) -> list[str]:
     ]
 
 
-def scenario(segments: int, buckets: int, plans: int, configurations: int, seed: int = 7) -> str:
+def scenario(segments: int, buckets: int, plans: int, configurations: int, seed: int = 7,
+             credits: bool = False) -> str:
     rng = np.random.default_rng(seed)
     out = [
         f"# generated: {segments} segments x {buckets} buckets, {plans} plans of ~{configurations} configurations",
@@ -123,17 +130,31 @@ def scenario(segments: int, buckets: int, plans: int, configurations: int, seed:
         overages = [round(0.03 * (1 - 0.35 * tier) * (0.7 + 0.6 * i / max(1, o_n - 1)), 4) for i in range(o_n)]
         optional = " optional" if 0 < p < plans - 1 and p % 2 == 0 else ""
         prices = "[" + ", ".join(_money(v) for v in price_list) + "]"
+        if credits:  # image 5 credits, premium 12, video 15: about what the quotas and overage sold
+            grant = (10 * 5 + 5 * 12 + (5 * 15 if p else 0)) * scale
+            grants = sorted({int(round(grant * (0.6 + 0.8 * i / max(1, o_n - 1)), -1)) for i in range(o_n)})
+            sold = [
+                f"  credits in [{', '.join(map(str, grants))}]" if len(grants) > 1 else f"  credits = {grants[0]}",
+                "  rate image   = 5",
+                "  rate premium = 12",
+                "  rate video_s = 15",
+                f"  pack credits 1000 for {_money(round(9 * (1 - 0.3 * tier), 2))}" if p else "",
+            ]
+        else:
+            sold = [
+                f"  quota image   = {int(10 * scale)}",
+                f"  quota premium = {int(5 * scale)}",
+                f"  quota video_s = {int(5 * scale) if p else 0}",
+                f"  overage image at {_money(round(0.06 * (1 - 0.4 * tier), 3))}",
+                f"  overage premium at [{', '.join(_money(v * 4) for v in overages)}]" if len(overages) > 1
+                else f"  overage premium at {_money(overages[0] * 4)}",
+                "  pack video_s 60 for $9" if p else "",
+            ]
         out += [line for line in [
             f"plan p{p}{optional} {{",
             f"  price in {prices}" if len(price_list) > 1 else f"  price = {_money(price_list[0])}",
             f"  quota message in [{', '.join(map(str, quotas))}]" if len(quotas) > 1 else f"  quota message = {quotas[0]}",
-            f"  quota image   = {int(10 * scale)}",
-            f"  quota premium = {int(5 * scale)}",
-            f"  quota video_s = {int(5 * scale) if p else 0}",
-            f"  overage image at {_money(round(0.06 * (1 - 0.4 * tier), 3))}",
-            f"  overage premium at [{', '.join(_money(v * 4) for v in overages)}]" if len(overages) > 1
-            else f"  overage premium at {_money(overages[0] * 4)}",
-            "  pack video_s 60 for $9" if p else "",
+            *sold,
             "  feature priority" if p >= plans - 2 else "",
             "}",
         ] if line] + [""]

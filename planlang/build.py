@@ -517,6 +517,10 @@ class Builder(Transformer):
                     message += f"; a {kind} takes {one_of(known)}"
             self.problems.add(item.key.span, message)
             return False
+        if kind == "plan" and key == CREDITS and any(isinstance(v, Unlimited) for v in _choice_parts(item.value)):
+            self.problems.add(item.value.span, "credits are a number granted each month, not unlimited; "
+                              "for no cap, give the resources an unlimited quota instead of a rate")
+            return False
         if kind == "plan" and key in PLAN_CHOICES:
             return self._choice_or_fixed(item, *PLAN_CHOICES[key])
         if item.op == "in":
@@ -650,6 +654,11 @@ class Builder(Transformer):
                 self._wrong(value, "gpu is GPU time per unit, e.g. gpu = 0.9 s on h100")
             return False
         raise AssertionError(kind)
+
+
+def _choice_parts(value) -> list:
+    """A fixed value, or the values a list holds."""
+    return list(value.items) if isinstance(value, Values) else [value]
 
 
 def _unit_names(units: dict) -> list[str]:

@@ -104,6 +104,11 @@ def _show(value) -> str:
     return number_text(magnitude(value))
 
 
+def _written(value: Number) -> str:
+    """A count as the file wrote it (`10K`)."""
+    return value.text or _show(value)
+
+
 class Checker:
     def __init__(self, model: Model, problems: Problems,
                  broken: dict[str, set[str]] | None = None, partial: set[int] | None = None,
@@ -453,7 +458,7 @@ class Checker:
         return max(1, self._choices(item.price, "a pack's price"))
 
     def _tiers(self, item: TieredOverage) -> int:
-        choices, previous = 1, None
+        choices, previous, unlimited = 1, None, False
         for index, tier in enumerate(item.tiers):
             last = index == len(item.tiers) - 1
             bound = tier.bound
@@ -461,13 +466,15 @@ class Checker:
                 if not last:
                     self.add(bound.span, "only the last tier is unlimited; the tiers after it are "
                              "never reached")
+                unlimited = True
             elif last:
-                self.add(bound.span, f"the last tier must be `unlimited at $X`: what do units beyond "
-                         f"{_show(bound)} cost?")
+                if not unlimited:  # else the tiers are out of order, reported already
+                    self.add(bound.span, f"the last tier must be `unlimited at $X`: what do units "
+                             f"beyond {_written(bound)} cost?")
             elif self._at_least(bound, 0, "a tier's bound", strict=True) and previous is not None \
                     and bound.value <= previous.value:
-                self.add(bound.span, f"tier bounds must be strictly increasing: {_show(bound)} follows "
-                         f"{_show(previous)}")
+                self.add(bound.span, f"tier bounds must be strictly increasing: {_written(bound)} "
+                         f"follows {_written(previous)}")
             if isinstance(bound, Number):
                 previous = bound
             choices *= max(1, self._choices(tier.price, "a tier's price"))
@@ -484,6 +491,8 @@ class Checker:
             choices *= max(1, self._choices(rate.value, "a rate (credits per unit)", strict=True))
         sources = [i for i in (credits, plan.credit_pack, plan.credit_overage) if i is not None]
         name = plan.name.name
+        if plan.span.line in self.partial:
+            return choices  # an item lost to a syntax error may be the one missing
         if plan.rates and not sources:
             for rate in plan.rates:
                 self.add(rate.span, f"plan '{name}' prices {rate.resource.name} in credits but has no "

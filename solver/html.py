@@ -95,6 +95,39 @@ def gpu_chart(solution: Solution) -> str:
     return _figure_html(figure, "gpu")
 
 
+def credits_chart(solution: Solution) -> str:
+    """Credits granted on each plan sold in credits: spent, and left to expire (breakage)."""
+    go, _ = _plotly()
+    plans = _credit_plans(solution)
+    granted = {n: (solution.plans[n].credits or 0.0) * solution.plans[n].users for n in plans}
+    figure = go.Figure([
+        go.Bar(name="spent", x=plans, y=[granted[n] - solution.plans[n].breakage for n in plans],
+               marker_color="#4C78A8"),
+        go.Bar(name="breakage (expire unspent)", x=plans, y=[solution.plans[n].breakage for n in plans],
+               marker_color="#EECA3B"),
+    ])
+    figure.update_layout(title="Credits granted per month: spent and breakage", barmode="stack",
+                         yaxis=dict(title="credits"))
+    return _figure_html(figure, "credits")
+
+
+def _credit_plans(solution: Solution) -> list[str]:
+    return [n for n, p in solution.plans.items() if p.offered and p.rates]
+
+
+def _credit_rows(solution: Solution) -> str:
+    rows = []
+    for name in _credit_plans(solution):
+        plan = solution.plans[name]
+        granted = (plan.credits or 0.0) * plan.users
+        share = f"{plan.breakage / granted * 100:.1f}%" if granted else "—"
+        sales = f"{plan.credit_revenue / plan.revenue * 100:.1f}%" if plan.revenue else "—"
+        rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in (
+            name, count(granted), count(plan.breakage), share, amount(plan.credit_revenue, solution.currency),
+            sales)) + "</tr>")
+    return "\n".join(rows)
+
+
 def sweep_charts(result: SweepResult) -> list[str]:
     """The objective and totals along the sweep, and each plan's price and users."""
     go, _ = _plotly()
@@ -181,6 +214,13 @@ def render(path: str, solution: Solution, sweep: SweepResult | None = None) -> s
         parts += [segment_chart(solution, name, i) for i, name in enumerate(solution.segments)]
         if solution.gpu:
             parts += ["<h2>GPU</h2>", gpu_chart(solution)]
+        if _credit_plans(solution):
+            parts += ["<h2>Credits</h2><p class=note>Breakage: credits granted each month that users do not "
+                      "spend; they expire, and what they would have cost is the seller's gain. Credit sales: "
+                      "credit packs and credit overage.</p>",
+                      "<table><tr><th>plan</th><th>granted</th><th>breakage</th><th>breakage %</th>"
+                      f"<th>credit sales</th><th>share of revenue</th></tr>{_credit_rows(solution)}</table>",
+                      credits_chart(solution)]
     if sweep is not None:
         parts += [f"<h2>Sweep of {html.escape(', '.join(a.path for a in sweep.axes))}</h2>",
                   *sweep_charts(sweep),

@@ -21,7 +21,8 @@ from planlang.model import (
 
 WORDS = ["alpha", "beta", "gamma", "delta", "omega", "chat", "image", "video_s", "ticket",
          "pack", "value", "usage", "quota", "s", "h", "W", "in", "unlimited", "free", "plus",
-         "pro", "team", "x1", "_tmp", "Seat", "GPU_A", "optional", "price", "users"]
+         "pro", "team", "x1", "_tmp", "Seat", "GPU_A", "optional", "price", "users", "rate",
+         "graduated", "volume", "tier"]
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,10 @@ def options(draw, make, low: int, high: int, size: Size, allow_unlimited: bool =
     start = draw(st.integers(low, high))
     step = draw(st.integers(1, max(1, (high - low) // 2 or 1)))
     count = draw(st.integers(1, size.choices))
+    unit = make(1)  # a range without `step` steps by 1 of the written unit: not by one cent
+    omit = step == 1 and getattr(unit, "value", getattr(unit, "amount", None)) == 1 and draw(st.booleans())
     return "in", Range(start=make(start), stop=make(start + step * (count - 1)),
-                       step=make(step) if step != 1 or draw(st.booleans()) else None)
+                       step=None if omit else make(step))
 
 
 @st.composite
@@ -176,14 +179,38 @@ def plan(draw, name: str, resources: list[str], features: list[str], cur: str, s
     for res in draw(st.lists(st.sampled_from(resources), unique=True)) if resources else []:
         op, value = draw(options(lambda v: Number(value=float(v)), 0, 300, size, allow_unlimited=True))
         items.append(Quota(resource=ref(res), op=op, value=value))
-    for res in draw(st.lists(st.sampled_from(resources), unique=True, max_size=2)) if resources else []:
-        cents_price = lambda v: money(v / 100, cur)  # noqa: E731
-        if draw(st.booleans()):
+    extras = draw(st.lists(st.sampled_from(resources), unique=True, max_size=2)) if resources else []
+    cents_price = lambda v: money(v / 100, cur)  # noqa: E731
+    for res in extras:
+        kind = draw(st.sampled_from(["overage", "pack", "tiers"]))
+        if kind == "overage":
             _, value = draw(options(cents_price, 0, 50, size))
             items.append(Overage(resource=ref(res), price=value))
-        else:
+        elif kind == "pack":
             _, value = draw(options(lambda v: money(float(v), cur), 0, 20, size))
             items.append(Pack(resource=ref(res), size=Number(value=draw(st.integers(1, 200))), price=value))
+        else:
+            bounds = sorted(draw(st.lists(st.integers(1, 100_000), unique=True, max_size=3)))
+            tiers = [Tier(bound=number(float(b), True), price=draw(options(cents_price, 0, 50, size))[1])
+                     for b in bounds]
+            tiers.append(Tier(bound=Unlimited(), price=draw(options(cents_price, 0, 50, size))[1]))
+            items.append(TieredOverage(resource=ref(res), kind=draw(st.sampled_from(["graduated", "volume"])),
+                                       tiers=tuple(tiers)))
+    rated = [r for r in resources if r not in extras]
+    if rated and draw(st.booleans()):  # sold in credits
+        for res in draw(st.lists(st.sampled_from(rated), unique=True, min_size=1)):
+            op, value = draw(options(lambda v: Number(value=float(v)), 1, 50, size))
+            items.append(CreditRate(resource=ref(res), op=op, value=value))
+        sources = draw(st.sampled_from(["credits", "pack", "overage", "credits+pack", "credits+overage"]))
+        if "credits" in sources:
+            op, value = draw(options(lambda v: number(float(v), True), 0, 5000, size))
+            items.append(Setting(key=ref("credits"), op=op, value=value))
+        if "pack" in sources:
+            _, value = draw(options(lambda v: money(float(v), cur), 0, 20, size))
+            items.append(Pack(resource=ref("credits"), size=Number(value=draw(st.integers(1, 2000))), price=value))
+        if "overage" in sources:
+            _, value = draw(options(cents_price, 0, 5, size))
+            items.append(Overage(resource=ref("credits"), price=value))
     if features and draw(st.booleans()):
         items.append(Features(names=tuple(ref(f) for f in draw(st.lists(st.sampled_from(features), unique=True, min_size=1)))))
     items = draw(st.permutations(items))

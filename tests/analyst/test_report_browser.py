@@ -42,7 +42,9 @@ def test_the_report_is_one_file(report: Path):
     assert "Plotly.newPlot" in page
 
 
-def test_every_chart_draws_with_data_and_no_console_errors(report: Path, tmp_path: Path):
+def draw(report: Path, screenshot: Path) -> tuple[list[dict], list[str], list[str]]:
+    """Open the page in headless Chromium with no network: every chart's
+    SVG count, drawn marks and data points; console errors; URLs it tried."""
     from playwright.sync_api import sync_playwright
 
     errors: list[str] = []
@@ -62,14 +64,33 @@ def test_every_chart_draws_with_data_and_no_console_errors(report: Path, tmp_pat
             marks: div.querySelectorAll('g.point, g.trace path, path.point').length,
             points: (div.data || []).reduce((n, trace) => n + ((trace.y || []).filter(v => v !== null).length), 0),
         }))""")
-        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        page.screenshot(path=str(screenshot), full_page=True)
         browser.close()
+    return charts, errors, fetched
+
+
+def test_every_chart_draws_with_data_and_no_console_errors(report: Path, tmp_path: Path):
+    charts, errors, fetched = draw(report, tmp_path / "report.png")
     ids = {c["id"] for c in charts}
     assert {"plans", "gpu", "sweep-totals", "sweep-prices", "sweep-users"} <= ids
     assert {"segment-0", "segment-1", "segment-2"} <= ids  # one per segment of teams
+    assert "credits" not in ids  # teams sells no credits
     for chart in charts:
         assert chart["svg"] > 0, chart
         assert chart["points"] > 0 and chart["marks"] > 0, chart
     assert errors == []
     assert fetched == []
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_a_catalog_sold_in_credits_shows_its_breakage(tmp_path: Path):
+    creative = str(next(p for p in EXAMPLES if p.stem == "creative"))
+    made = CliRunner().invoke(app, ["report", creative, "-o", str(tmp_path / "report.html")])
+    assert made.exit_code == 0, made.output
+    page = (tmp_path / "report.html").read_text()
+    assert "<h2>Credits</h2>" in page and "<th>breakage</th>" in page
+    charts, errors, fetched = draw(tmp_path / "report.html", tmp_path / "report.png")
+    credits = next(c for c in charts if c["id"] == "credits")
+    assert credits["svg"] > 0 and credits["marks"] > 0
+    assert credits["points"] == 2 * 4  # spent and breakage for each of the 4 plans sold in credits
+    assert errors == [] and fetched == []

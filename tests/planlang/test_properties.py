@@ -50,6 +50,8 @@ VOCABULARY = [
     "[", "]", ",", "=", "==", ">=", "<=", "~", "+", "-", "*", "/", "%", "..", "$", "$5",
     "10K", "0.5", "1_000", "s", "months", "W", "kWh", "$0.08/kWh", "USD", "EUR", "€3", "\n",
     "#", "x", "h100", "margin", "price(", "users", "\t", "\"", "@", "\x00", "é", "5MW", "",
+    "credits", "rate", "graduated", "volume", "pack credits 1000 for $8", "overage credits at $0.01",
+    "overage m graduated [10K at $1, unlimited at $2]",
 ]
 TEXTS = [p.read_text() for p in EXAMPLES]
 
