@@ -398,7 +398,7 @@ class Checker:
         self._once(plan, lambda i: f"the quota of {i.resource.name}" if isinstance(i, Quota) else None)
         overages = self._once(plan, lambda i: f"the overage of {i.resource.name}"
                               if isinstance(i, (Overage, TieredOverage)) else None)
-        packs = self._once(plan, lambda i: f"the pack of {i.resource.name}" if isinstance(i, Pack) else None)
+        self._once(plan, lambda i: f"the pack of {i.resource.name}" if isinstance(i, Pack) else None)
         rates = self._once(plan, lambda i: f"the rate of {i.resource.name}" if isinstance(i, CreditRate) else None)
         configurations = 1
         price = plan.price

@@ -43,7 +43,7 @@ class Trivia(BaseModel):
     ending its last line, the comment after a block's `{`, the comment lines
     before its `}`, and whether the block was written on one line."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     leading: tuple[str, ...] = ()
     trailing: str | None = None
@@ -57,7 +57,7 @@ NO_TRIVIA = Trivia()
 
 
 class Node(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     span: Span = NOWHERE
     trivia: Trivia = NO_TRIVIA

@@ -36,6 +36,7 @@ class Options:
     gap: float = 0.0  # relative MIP gap at which the search may stop
     threads: int = 1
     solution_limit: int | None = None  # stop after this many improving catalogs (HiGHS only; deterministic)
+    start: bool = True  # HiGHS starts from the best catalog a local search finds (solver/heuristic.py)
 
 
 @dataclass
@@ -112,6 +113,11 @@ def _highs(problem: Problem, options: Options) -> Result:
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in problem.integer]
     h.passModel(lp)
+    if problem.hint is not None:  # a first incumbent
+        start = highspy.HighsSolution()
+        start.col_value = problem.start_values(problem.hint)
+        start.value_valid = True
+        h.setSolution(start)
     h.run()
     status = _highs_status().get(h.getModelStatus(), "error")
     info = h.getInfo()

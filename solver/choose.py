@@ -2,6 +2,8 @@
 
     --choose plus.price=20 plus.quota.message=5000 plus.quota.image=unlimited
              pro=off agent.overage.ticket=0.99 pro.pack.video_s=15
+             studio.credits=3000 studio.rate.video_s=10 studio.pack.credits=8
+             api.overage.message.tier1=0.004    (a tier's price; tiers count from 1)
     --solution solution.json        (what `planlang solve --json` printed)
 
 Every choice of an offered plan must be made, with one of the values the

@@ -213,7 +213,9 @@ def solve(
 def evaluate_catalog(
     file: Annotated[Path, typer.Argument(help="the .plan file")],
     choices: Annotated[Optional[list[str]], typer.Argument(help="more plan.item=value choices", show_default=False)] = None,
-    choose: Annotated[Optional[list[str]], typer.Option("--choose", help="plan.price=20, plan.quota.message=5000, plan.overage.image=0.04, plan.pack.video_s=15, plan=off")] = None,
+    choose: Annotated[Optional[list[str]], typer.Option("--choose", help="plan.price=20, plan.quota.message=5000, plan.overage.image=0.04, plan.pack.video_s=15, plan=off; "
+                                                                                            "credits: plan.credits=2000, plan.rate.video_s=10, plan.pack.credits=8, plan.overage.credits=0.01; "
+                                                                                            "tiers: plan.overage.message.tier1=0.004")] = None,
     solution_file: Annotated[Optional[Path], typer.Option("--solution", help="a solution printed by `planlang solve --json`")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON, and nothing else.")] = False,
 ) -> None:

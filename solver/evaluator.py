@@ -236,6 +236,7 @@ class Totals:
     cost: float = 0.0
     breakage: float = 0.0  # included credits left unspent
     credit_revenue: float = 0.0  # paid for credit packs and credit overage
+    unused_pack_credits: float = 0.0  # bought in packs beyond what is wanted
 
     @property
     def margin(self) -> float:
@@ -300,6 +301,7 @@ def evaluate(model: Model, catalog: Catalog, econ: Economics | None = None,
             scope.cost += bucket.users * chosen.cost
             scope.breakage += bucket.users * chosen.breakage
             scope.credit_revenue += bucket.users * chosen.credit_revenue
+            scope.unused_pack_credits += bucket.users * chosen.unused_pack_credits
         for pool, h in chosen.gpu_hours.items():
             hours[pool] += bucket.users * h
     evaluation = Evaluation(catalog, econ, placements, totals, plans, hours)

@@ -24,9 +24,10 @@ exact, make it small and tight:
   run), and z[t] >= w[t], z <= 1. Rows and columns grow with pairs + runs,
   not with pairs squared.
 
-Pairs a bucket never takes are left out before building (see _pairs), and
-the ranking is strict (compile.py), so the offered configurations fix every
-bucket's choice.
+Pairs a bucket never takes are left out before building, and buckets that
+rank the same configurations in the same order share one set of columns
+(see _pairs); the ranking is strict (compile.py), so the offered
+configurations fix every bucket's choice.
 
 Rows are scaled so their largest coefficient is 1, and the objective so its
 largest is 1: user counts in the hundreds of millions times dollars would
@@ -73,6 +74,35 @@ class Problem:
     row_upper: np.ndarray
     offer: np.ndarray  # column of x[j]
     constraints: list[Constraint]
+    pairs: "Pairs | None" = None
+    hint: set[int] | None = None  # configurations of a catalog meeting every requirement: a MIP start
+
+    def start_values(self, offered: set[int]) -> np.ndarray:
+        """Every column's value when `offered` is the catalog: each user type
+        takes the offered configuration it ranks first (a full MIP start,
+        so the solver need not complete it)."""
+        pairs, J = self.pairs, len(self.offer)
+        P, R = len(pairs.config), pairs.runs
+        values = np.zeros(self.columns)
+        x = np.isin(np.arange(J), list(offered)).astype(float)
+        values[self.offer] = x
+        on = x[pairs.config] > 0
+        first = np.zeros(P)
+        seen = np.zeros(pairs.members.shape[0], dtype=bool)
+        for i in np.flatnonzero(on):  # pairs run type by type in ranking order
+            if not seen[pairs.type[i]]:
+                seen[pairs.type[i]] = True
+                first[i] = 1.0
+        taken = np.bincount(pairs.run, weights=first, minlength=R)
+        offered_in = np.bincount(pairs.run, weights=x[pairs.config], minlength=R)
+        z, w = np.zeros(R), np.zeros(R)
+        for r in range(R):
+            z[r] = taken[r] + (z[pairs.previous_run[r]] if pairs.previous_run[r] >= 0 else 0.0)
+            w[r] = offered_in[r] + (w[pairs.previous_same[r]] if pairs.previous_same[r] >= 0 else 0.0)
+        values[J:J + P] = first
+        values[J + P:J + P + R] = z
+        values[J + P + R:J + P + 2 * R] = w
+        return values
 
     @property
     def columns(self) -> int:
@@ -142,54 +172,72 @@ class _Slacks:
 
 @dataclass
 class Pairs:
-    """The (bucket, configuration) pairs the MILP needs, bucket by bucket in
+    """The (user type, configuration) pairs the MILP needs, type by type in
     ranking order, grouped in runs: stretches of one plan's configurations
-    that a bucket ranks next to each other."""
+    that a type ranks next to each other. A user type is the buckets that
+    rank the same configurations in the same order: whatever the catalog,
+    they all make the same choice, so one set of columns serves them all."""
 
-    bucket: np.ndarray  # per pair
+    type: np.ndarray  # per pair: its user type
     config: np.ndarray  # per pair
     run: np.ndarray  # per pair: its run
-    previous_run: np.ndarray  # per run: the bucket's run before, or -1
-    previous_same: np.ndarray  # per run: the bucket's run of the same plan before, or -1
+    previous_run: np.ndarray  # per run: the type's run before, or -1
+    previous_same: np.ndarray  # per run: the type's run of the same plan before, or -1
+    members: np.ndarray  # (types, K): 1 where bucket k is of the type
 
     @property
     def runs(self) -> int:
         return len(self.previous_run)
 
+    def total(self, table: np.ndarray) -> np.ndarray:
+        """Per pair, a (K, J) table summed over the type's buckets."""
+        return (self.members @ table)[self.type, self.config]
+
 
 def _pairs(compiled: Compiled) -> Pairs:
-    """Every configuration a bucket might take. Dominated pairs are left out:
-    those below staying out (not in the ranking at all), and those ranked
-    below every configuration of a plan that must be offered, since one of
-    those is always there to take instead."""
+    """Every configuration a user type might take. Dominated pairs are left
+    out: those below staying out (not in the ranking at all), and those
+    ranked below every configuration of a plan that must be offered, since
+    one of those is always there to take instead."""
     plan_of = compiled.plan_of
     every = {p: compiled.configs_of(name) for p, name in enumerate(compiled.plans)
              if not compiled.model.plans[name].optional}
-    buckets, configs, runs, previous_run, previous_same = [], [], [], [], []
+    types: dict[tuple[int, ...], int] = {}
+    member_of = np.zeros(len(compiled.ranking), dtype=np.int64)
+    kept: list[np.ndarray] = []
     for k, ranked in enumerate(compiled.ranking):
         position = np.full(len(compiled.configs), len(ranked))
         position[ranked] = np.arange(len(ranked))
         floor = min((position[members].max() for members in every.values()), default=len(ranked))
         ranked = ranked[:floor + 1]
+        key = tuple(ranked.tolist())
+        if key not in types:
+            types[key] = len(kept)
+            kept.append(ranked)
+        member_of[k] = types[key]
+    members = np.zeros((len(kept), len(compiled.ranking)))
+    members[member_of, np.arange(len(compiled.ranking))] = 1.0
+    type_ids, configs, runs, previous_run, previous_same = [], [], [], [], []
+    for t, ranked in enumerate(kept):
         plan = plan_of[ranked]
         starts = np.flatnonzero(np.r_[True, plan[1:] != plan[:-1]]) if len(ranked) else np.zeros(0, int)
         first = len(previous_run)
         last_of_plan: dict[int, int] = {}
-        for t, s in enumerate(starts):
-            previous_run.append(first + t - 1 if t else -1)
+        for r, s in enumerate(starts):
+            previous_run.append(first + r - 1 if r else -1)
             previous_same.append(last_of_plan.get(int(plan[s]), -1))
-            last_of_plan[int(plan[s])] = first + t
+            last_of_plan[int(plan[s])] = first + r
         run_of = np.zeros(len(ranked), dtype=np.int64)
         run_of[starts[1:]] = 1
         runs.append(first + np.cumsum(run_of))
-        buckets.append(np.full(len(ranked), k))
+        type_ids.append(np.full(len(ranked), t))
         configs.append(ranked)
 
     def flat(parts):
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
-    return Pairs(flat(buckets), flat(configs), flat(runs),
-                 np.array(previous_run, dtype=np.int64), np.array(previous_same, dtype=np.int64))
+    return Pairs(flat(type_ids), flat(configs), flat(runs), np.array(previous_run, dtype=np.int64),
+                 np.array(previous_same, dtype=np.int64), members)
 
 
 def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
@@ -201,8 +249,8 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
     only for any feasible catalog."""
     J = len(compiled.configs)
     pairs = _pairs(compiled)
-    ks, js, run = pairs.bucket, pairs.config, pairs.run
-    P, R = len(ks), pairs.runs
+    js, run = pairs.config, pairs.run
+    P, R = len(js), pairs.runs
 
     x = np.arange(J)
     y = J + np.arange(P)
@@ -215,7 +263,7 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
     integer[x] = True
     objective = np.zeros(n)
     if optimize:
-        objective[y] = compiled.mass[ks] * compiled.contribution[ks, js]
+        objective[y] = pairs.total(compiled.mass[:, None] * compiled.contribution)
         objective[x] = objective_on_configs(compiled)
 
     out = _Rows()
@@ -250,7 +298,7 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
         key = f"require:{row.index}"
         if enforce is not None and key not in enforce:
             continue
-        coefficient = row.coefficient[ks, js]
+        coefficient = pairs.total(row.coefficient)
         scale = float(np.max(np.abs(coefficient), initial=0.0)) or 1.0
         bound = -row.constant / scale
         low, high = {">=": (bound, INF), "<=": (-INF, bound), "==": (bound, bound)}[row.op]
@@ -266,7 +314,7 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
         key = f"fleet:{name}"
         if capacity is None or (enforce is not None and key not in enforce):
             continue
-        coefficient = compiled.mass[ks] * compiled.gpu_hours[ks, js, g]
+        coefficient = pairs.total(compiled.mass[:, None] * compiled.gpu_hours[:, :, g])
         scale = float(np.max(np.abs(coefficient), initial=0.0)) or 1.0
         (r,) = out.add(np.zeros(P), y, coefficient / scale, -INF, capacity / scale)
         constraint = Constraint(key, f"gpu({name}) <= its fleet's capacity",
@@ -309,5 +357,5 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
     return Problem(
         objective=objective / scale, objective_scale=scale, objective_constant=0.0,
         lower=lower, upper=upper, integer=integer, start=start, index=index, value=value,
-        row_lower=row_lower, row_upper=row_upper, offer=x, constraints=constraints,
+        row_lower=row_lower, row_upper=row_upper, offer=x, constraints=constraints, pairs=pairs,
     )

@@ -17,6 +17,7 @@ from solver.backends import Options
 from solver.compile import Compiled, assign, compile_model
 from solver.enumerate import TooManyCatalogs, enumerate_catalogs
 from solver.evaluator import Evaluation, evaluate
+from solver.heuristic import local_search
 from solver.milp import Problem, build
 from solver.requirements import RequirementError, compile_requirements
 from solver.solution import (
@@ -53,6 +54,8 @@ def solve_compiled(compiled: Compiled, options: Options, explain: bool = False) 
     if options.backend == "enumerate":
         return _enumerated(compiled, rows, rules, options, base)
     problem = build(compiled, rows, rules)
+    if options.backend == "highs" and options.start:
+        problem.hint = local_search(compiled, rows, rules)
     result = backends.solve(problem, options)
     info = _info(compiled, problem, options, result.seconds)
     if result.status in ("optimal", "feasible"):
@@ -144,7 +147,8 @@ def describe(model: Model, evaluation: Evaluation) -> Solution:
     for name, totals in evaluation.plans.items():
         plans[name] = plans[name].model_copy(update={
             "users": totals.users, "revenue": totals.revenue, "cost": totals.cost, "margin": totals.margin,
-            "breakage": totals.breakage, "credit_revenue": totals.credit_revenue})
+            "breakage": totals.breakage, "credit_revenue": totals.credit_revenue,
+            "unused_pack_credits": totals.unused_pack_credits})
     segments: dict[str, list[BucketResult]] = {name: [] for name in model.segments}
     for placement in evaluation.placements:
         bucket, chosen = placement.bucket, placement.option

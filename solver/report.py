@@ -248,7 +248,8 @@ def credits_table(solution: Solution) -> Table:
     cur = solution.currency
     table = Table(title="Credits (per month)", title_justify="left")
     table.add_column("plan")
-    for column in ("granted", "spent", "breakage", "breakage %", "credit sales", "share of revenue"):
+    for column in ("granted", "spent", "breakage", "breakage %", "credit sales", "share of revenue",
+                   "bought, unused"):
         table.add_column(column, justify="right")
     for name, plan in solution.plans.items():
         if not plan.offered or not plan.rates:
@@ -256,7 +257,8 @@ def credits_table(solution: Solution) -> Table:
         granted = (plan.credits or 0.0) * plan.users
         table.add_row(name, count(granted), count(granted - plan.breakage), count(plan.breakage),
                       percent(plan.breakage / granted if granted else None), amount(plan.credit_revenue, cur),
-                      percent(plan.credit_revenue / plan.revenue if plan.revenue else None))
+                      percent(plan.credit_revenue / plan.revenue if plan.revenue else None),
+                      count(plan.unused_pack_credits))
     return table
 
 
@@ -292,7 +294,8 @@ def print_explained(console: Console, solution: Solution) -> None:
     if any(p.offered and p.rates for p in solution.plans.values()):
         console.print(credits_table(solution))
         console.print("breakage: credits granted but not spent (they expire); credit sales: what credit packs "
-                      "and credit overage bring, and their share of the plan's revenue.", highlight=False)
+                      "and credit overage bring, and their share of the plan's revenue; bought, unused: pack "
+                      "credits beyond what users wanted (paid for, then expired).", highlight=False)
     if solution.bounds is not None:
         console.print(bounds_table(solution))
         console.print("shadow price: what the objective gains per unit a bound is loosened, from the "

@@ -52,6 +52,7 @@ class PlanResult(_Result):
     margin: float = 0.0
     breakage: float = 0.0  # credits granted but not spent, per month, in total
     credit_revenue: float = 0.0  # paid for credit packs and credit overage, per month
+    unused_pack_credits: float = 0.0  # credits bought in packs beyond what users wanted: paid, expired
 
 
 class BucketResult(_Result):

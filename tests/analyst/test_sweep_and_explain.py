@@ -76,10 +76,10 @@ def test_sweep_of_gpu_cost_gives_one_row_per_point_with_a_progress_bar(tmp_path:
     assert [r["set gpu.h100.hourly"] for r in rows] == [f"x{v / 10:g}" for v in range(10, 0, -1)]
     assert all(r["status"] == "optimal" for r in rows)
     margins = [float(r["margin"]) for r in rows]
-    assert margins == sorted(margins)  # cheaper GPUs never lower the best margin
-    catalogs = {tuple(v for k, v in r.items() if k.startswith(("team.", "business.", "enterprise."))
-                      and not k.endswith((".users", ".margin"))) for r in rows}
-    assert len(catalogs) > 1  # the optimal catalog changes along the axis
+    assert margins == sorted(margins) and len(set(margins)) == len(margins)  # cheaper GPUs: a better margin
+    # each point's catalog is in its row (teams has several optimal catalogs at most
+    # points, so which one a point shows is the solver's pick, not a property to test)
+    assert all(r["team.offered"] == "True" and float(r["team.price"]) > 0 for r in rows)
 
 
 def test_each_point_equals_solving_the_edited_file():
