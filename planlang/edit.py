@@ -28,8 +28,9 @@ from planlang.model import (
     Percent, Quantity, Quota, Range, Rate, TieredOverage, Uniform, Usage, Values, Worth,
 )
 
-_NUMBER = re.compile(r"\d[\d_]*(\.\d[\d_]*)?([KMB](?![A-Za-z0-9_]))?")
+_NUMBER = re.compile(r"[0-9][0-9_]*(\.[0-9][0-9_]*)?([KMB](?![A-Za-z0-9_]))?")
 _SUFFIX = {"K": 1e3, "M": 1e6, "B": 1e9}
+_WRITTEN = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?|-?\.[0-9]+)([KMB])?", re.ASCII)
 COUNTS = {"fleet", "users", "buckets", "attempts"}  # whole numbers: a factor rounds them
 
 
@@ -46,14 +47,16 @@ class Change:
 
     @classmethod
     def parse(cls, text: str) -> Change:
+        """Numbers as a .plan file writes them (`20`, `$0.5`, `1.5M`, `60%`,
+        `-5`), or a factor (`x0.5`): no exponents, no nan or inf."""
         written = text.strip().replace("_", "")
         factor = written[:1] in ("x", "*")
         number = written[1:] if factor else written.lstrip("$€£¥").rstrip("%")
-        scale = _SUFFIX.get(number[-1:], 1.0)
-        try:
-            value = float(number[:-1] if scale != 1.0 else number) * scale
-        except ValueError:
-            raise EditError(f"'{text}' is not a number or a factor such as x0.5") from None
+        match = _WRITTEN.fullmatch(number)
+        if match is None:
+            raise EditError(f"'{text}' is not a number or a factor such as x0.5 "
+                            "(write plain digits: 20, 0.05, 1.5M)")
+        value = float(match.group(1)) * _SUFFIX.get(match.group(2) or "", 1.0)
         return cls(value, factor)
 
     def __str__(self) -> str:

@@ -13,11 +13,14 @@ the lexer's refusals of absurd nesting) becomes a `Diagnostic`.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -28,6 +31,28 @@ from planlang.diagnostics import Diagnostic, Problems, did_you_mean
 from planlang.lexer import PlanLexer, TooComplex
 from planlang.model import NO_TRIVIA, Gpu, Plan, Ref, Resource, Segment, Span
 from planlang.units import ALL_UNITS
+
+def cache_file() -> str | bool:
+    """Where lark keeps the grammar's parse tables between runs: a file in a
+    directory of this user's only (`$XDG_CACHE_HOME/planlang`, else
+    `~/.cache/planlang`, made with mode 0700). The cache is a pickle, so a
+    file anyone else could write would run their code in planlang (lark's
+    own `cache=True` uses a predictable name in the shared temp directory).
+    No cache (False) when such a directory cannot be had: parsing then
+    builds the tables afresh, a few hundred milliseconds."""
+    if not hasattr(os, "getuid"):
+        return False
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "planlang"
+    try:
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(base)
+    except (OSError, RuntimeError):
+        return False
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() \
+            or info.st_mode & 0o077:
+        return False
+    return str(base / "grammar.lark.cache")
+
 
 @lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, Builder]:
@@ -41,7 +66,7 @@ def _parser() -> tuple[Lark, Builder]:
         keep_all_tokens=True,
         maybe_placeholders=False,
         transformer=builder,
-        cache=True,
+        cache=cache_file(),
     )
     return lark, builder
 
@@ -335,7 +360,7 @@ def describe(error: Exception, lines: list[str]) -> Diagnostic:
     return Diagnostic(line, column, message, line, end)
 
 
-_NUMBER_THEN_NAME = re.compile(r"(?:\d[\d_]*(?:\.\d[\d_]*)?[KMB]?|/)\s*([A-Za-z_]\w*)\s*$")
+_NUMBER_THEN_NAME = re.compile(r"(?:[0-9][0-9_]*(?:\.[0-9][0-9_]*)?[KMB]?|/)\s*([A-Za-z_]\w*)\s*$")
 
 
 def _unknown_unit(source: str, column: int, tok: Token, expected: set[str]):
@@ -365,10 +390,12 @@ def _bad_character(lines: list[str], line: int, column: int) -> str:
         return f"unexpected character U+{ord(char or chr(0)):04X}; a .plan file is plain text"
     if char in "\"'`":
         return f"unexpected '{char}': names and values are written without quotes"
-    if char in "$€£¥" and not following.isdigit():
+    if char in "$€£¥" and not (following.isascii() and following.isdigit()):
         return f"write money with the amount right after the symbol, e.g. {char}20"
     if char == "." and following == ".":
         return "a range needs a value before '..', e.g. 10..50 step 10"
+    if char.isdigit() or char.isnumeric():
+        return f"unexpected character '{char}': write numbers with the digits 0-9"
     return f"unexpected character '{char}'"
 
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from solver.compile import Compiled
+from solver.evaluator import TOLERANCE
 from solver.requirements import Conflicts, Row, objective_on_configs
 
 INF = np.inf
@@ -240,6 +241,31 @@ def _pairs(compiled: Compiled) -> Pairs:
                  np.array(previous_same, dtype=np.int64), members)
 
 
+def _without_impossible(coefficient: np.ndarray, bound: float, op: str, pairs: Pairs,
+                        taken: np.ndarray) -> np.ndarray:
+    """`coefficient` (per pair, in the row's own units: sum of coefficient x
+    y, compared with `bound` by `op`) with the pairs no catalog meeting the
+    row can use set to 0, and those pairs' y fixed at 0 in `taken` (their
+    upper bounds). A pair is impossible when, whatever every other user type
+    does (take one of its options or stay out), the row would still be
+    missed by more than the evaluator forgives. Exact, and it keeps a bucket
+    whose usage is absurd on some plan (a fleet's worth of GPU-hours) from
+    setting the row's scale, under which the real bound would vanish into
+    the solver's tolerance."""
+    best = np.zeros(pairs.members.shape[0])
+    worst = np.zeros(pairs.members.shape[0])
+    np.maximum.at(best, pairs.type, coefficient)
+    np.minimum.at(worst, pairs.type, coefficient)
+    slack = TOLERANCE * np.maximum(1.0, np.maximum(abs(bound), np.abs(coefficient)))
+    impossible = np.zeros(len(coefficient), dtype=bool)
+    if op in (">=", "=="):
+        impossible |= coefficient + (best.sum() - best[pairs.type]) < bound - slack
+    if op in ("<=", "=="):
+        impossible |= coefficient + (worst.sum() - worst[pairs.type]) > bound + slack
+    taken[impossible] = 0.0
+    return np.where(impossible, 0.0, coefficient)
+
+
 def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
           enforce: set[str] | None = None, elastic: set[str] = frozenset(),
           optimize: bool = True) -> Problem:
@@ -299,6 +325,8 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
         if enforce is not None and key not in enforce:
             continue
         coefficient = pairs.total(row.coefficient)
+        if key not in elastic:
+            coefficient = _without_impossible(coefficient, -row.constant, row.op, pairs, upper[J:J + P])
         scale = float(np.max(np.abs(coefficient), initial=0.0)) or 1.0
         bound = -row.constant / scale
         low, high = {">=": (bound, INF), "<=": (-INF, bound), "==": (bound, bound)}[row.op]
@@ -315,6 +343,8 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
         if capacity is None or (enforce is not None and key not in enforce):
             continue
         coefficient = pairs.total(compiled.mass[:, None] * compiled.gpu_hours[:, :, g])
+        if key not in elastic:
+            coefficient = _without_impossible(coefficient, capacity, "<=", pairs, upper[J:J + P])
         scale = float(np.max(np.abs(coefficient), initial=0.0)) or 1.0
         (r,) = out.add(np.zeros(P), y, coefficient / scale, -INF, capacity / scale)
         constraint = Constraint(key, f"gpu({name}) <= its fleet's capacity",

@@ -31,6 +31,7 @@ from solver.backends import Options
 from solver.solution import Solution
 
 DEFAULT_POINTS = 10  # of a range written without a step
+MAX_POINTS = 10_000  # in a whole grid: each point is a solve, and every one is kept
 
 
 class SweepError(ValueError):
@@ -99,8 +100,8 @@ def _steps(low: Change, high: Change, step_text: str, text: str) -> list[Change]
     else:
         count = DEFAULT_POINTS if low.factor else math.floor(abs(high.value - low.value)) + 1
         step = abs(high.value - low.value) / max(1, count - 1)
-    if count > 10_000:
-        raise SweepError(f"'{text}' makes {count:,} points; use a larger step")
+    if count > MAX_POINTS:
+        raise SweepError(f"'{text}' makes {count:,} points; at most {MAX_POINTS:,}: use a larger step")
     sign = 1.0 if high.value >= low.value else -1.0
     return [Change(round(low.value + sign * i * step, 12), low.factor) for i in range(count)]
 
@@ -172,6 +173,10 @@ def sweep(file: str | Path, settings: dict[str, str | Iterable], *, text: str | 
             locate(base, axis.path)
         except EditError as error:
             raise SweepError(f"--set {axis.path}: {error}") from None
+    size = math.prod(len(a.changes) for a in axes)
+    if size > MAX_POINTS:
+        raise SweepError(f"the grid has {size:,} points ({' x '.join(str(len(a.changes)) for a in axes)}); "
+                         f"at most {MAX_POINTS:,}: use larger steps or fewer --set")
     grid = [dict(zip([a.path for a in axes], combo)) for combo in itertools.product(*(a.changes for a in axes))]
     options = options or Options()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(grid)))

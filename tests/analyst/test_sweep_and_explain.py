@@ -158,3 +158,16 @@ def test_solution_records_are_plain():
     buckets = solution.records("buckets")
     assert len(buckets) == sum(len(b) for b in solution.segments.values())
     assert all(isinstance(v, (str, int, float, bool, type(None))) for row in plans + buckets for v in row.values())
+
+
+@pytest.mark.parametrize("written", ["nan", "inf", "1e400", "x1e3", "٣", "1,000"])
+def test_a_change_is_plain_digits_never_nan_inf_or_exponents(written):
+    with pytest.raises(EditError, match="not a number or a factor"):
+        Change.parse(written)
+
+
+def test_a_grid_over_the_limit_is_refused_before_any_work():
+    from solver.whatif import MAX_POINTS, SweepError, sweep
+
+    with pytest.raises(SweepError, match=f"at most {MAX_POINTS:,}"):
+        sweep(ASSISTANT, {"plan.plus.price": "1..1000", "gpu.h100.price": "x0.01..x1 step 0.01"}, jobs=1)

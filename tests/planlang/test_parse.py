@@ -216,3 +216,11 @@ def test_negative_literals_fold_in_values_and_negate_in_expressions():
 def test_range_node_keeps_its_form():
     (_, plan) = one("resource r { cost = $1 }\nplan p { price = $1  quota r in 0..10 step 5 }")
     assert plan.quotas[0].value == Range(start=Number(value=0), stop=Number(value=10), step=Number(value=5))
+
+
+def test_digits_of_other_scripts_are_not_numbers():
+    with pytest.raises(planlang.PlanError) as caught:
+        planlang.loads("segment s { users = ٣00 }\n", "x.plan")
+    (problem,) = caught.value.diagnostics
+    assert (problem.line, problem.column) == (1, 21)
+    assert "digits 0-9" in problem.message
