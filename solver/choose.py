@@ -44,13 +44,23 @@ def _from_solution(path: Path) -> dict[str, dict[str, float] | None]:
         plans = data["plans"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ChoiceError(f"{path} is not a solution written by `planlang solve --json` ({error})") from None
+    if not isinstance(plans, dict) or not all(isinstance(p, dict) for p in plans.values()):
+        raise ChoiceError(f"{path} is not a solution written by `planlang solve --json` "
+                          "(its \"plans\" are not objects)")
     out: dict[str, dict[str, float] | None] = {}
     for name, plan in plans.items():
         if not plan.get("offered"):
             out[name] = None
             continue
-        out[name] = {label: (math.inf if value is None else float(value))
-                     for label, value in (plan.get("choices") or {}).items()}
+        choices = plan.get("choices") or {}
+        if not isinstance(choices, dict):
+            raise ChoiceError(f"{path}: plans.{name}.choices is not an object of numbers")
+        out[name] = {}
+        for label, value in choices.items():
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise ChoiceError(f"{path}: plans.{name}.choices.{label} is {json.dumps(value)}, not a number "
+                                  "(null stands for unlimited)")
+            out[name][label] = math.inf if value is None else float(value)
     return out
 
 

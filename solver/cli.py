@@ -7,6 +7,7 @@ that left the user's files untouched.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -40,20 +41,28 @@ def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
-def read_model(path: Path) -> tuple[planlang.Model | None, str]:
-    """The checked model, or None after printing every problem."""
+def load_file(path: Path) -> tuple[planlang.Model | None, str, str]:
+    """The checked model (or None), the text, and the report of what is
+    wrong with it ("" when nothing)."""
     try:
         text = planlang.read_source(path)
     except PlanError as error:
-        typer.echo(error.render(SHOWN_PROBLEMS), err=True)
-        return None, ""
+        return None, "", error.render(SHOWN_PROBLEMS)
     except OSError as error:
-        raise fail(f"cannot read {path}: {error.strerror or error}")
+        return None, "", f"planlang: cannot read {path}: {error.strerror or error}"
     try:
-        return planlang.loads(text, str(path)), text
+        return planlang.loads(text, str(path)), text, ""
     except PlanError as error:
-        typer.echo(error.render(SHOWN_PROBLEMS), err=True)
-        return None, text
+        return None, text, error.render(SHOWN_PROBLEMS)
+
+
+def read_model(path: Path) -> tuple[planlang.Model | None, str]:
+    """The checked model, or None after printing every problem (a file that
+    cannot be read is one more problem: the other files are still read)."""
+    model, text, report = load_file(path)
+    if report:
+        typer.echo(report, err=True)
+    return model, text
 
 
 def _plural(count: int, word: str) -> str:
@@ -114,7 +123,13 @@ def fmt(
                 typer.echo(f"would reformat {path}")
         elif write:
             if formatted != text:
-                _replace(path, formatted)
+                try:
+                    _replace(path, formatted)
+                except OSError as error:
+                    typer.echo(f"planlang: cannot rewrite {path}: {error.strerror or error}; "
+                               "it is left as it was", err=True)
+                    bad += 1
+                    continue
                 typer.echo(f"reformatted {path}", err=True)
         else:
             sys.stdout.write(formatted)
@@ -126,7 +141,12 @@ def fmt(
 
 def _replace(path: Path, text: str) -> None:
     """Write `text` to `path` atomically: the old file stays whole until the
-    new one is complete."""
+    new one is complete. A symbolic link keeps pointing where it did (its
+    target is rewritten), and a file the user may not write is refused, not
+    replaced behind its permissions."""
+    path = path.resolve() if path.is_symlink() else path
+    if path.exists() and not writable(path):
+        raise PermissionError(13, "it is read-only (make it writable first)")
     mode = path.stat().st_mode if path.exists() else 0o666 & ~_umask()
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -137,6 +157,12 @@ def _replace(path: Path, text: str) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def writable(path: Path) -> bool:
+    """Whether the user may write `path` (its permission bits, for root too:
+    a read-only file is a request not to change it)."""
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
 
 
 def _umask() -> int:
@@ -184,8 +210,11 @@ def solve(
     from solver.optimize import SolveInputError, solve as solve_model
 
     options = _options(solver_name, time_limit, gap)
-    model, _ = read_model(file)
+    model, _, report = load_file(file)
     if model is None:
+        typer.echo(report, err=True)
+        if json_output:  # spec section 7: the answer is still an object, with status "error"
+            sys.stdout.write(json.dumps({"status": "error", "message": report}, indent=2) + "\n")
         raise typer.Exit(EXIT_INPUT)
     console = Console(stderr=True)
     try:
@@ -195,6 +224,8 @@ def solve(
             with console.status("solving..."):
                 solution = solve_model(model, options, explain=explain)
     except SolveInputError as error:
+        if json_output:
+            sys.stdout.write(json.dumps({"status": "error", "message": f"{file}: {error}"}, indent=2) + "\n")
         raise fail(f"{file}: {error}")
     if json_output:
         sys.stdout.write(solution.model_dump_json(indent=2) + "\n")
@@ -205,7 +236,7 @@ def solve(
     if solution.status == "error":
         if not json_output:
             typer.echo(f"planlang: {solution.message}", err=True)
-        raise typer.Exit(EXIT_INTERNAL)
+        raise typer.Exit(EXIT_NO if solution.stopped else EXIT_INTERNAL)
     raise typer.Exit(EXIT_BY_STATUS.get(solution.status, EXIT_NO))
 
 

@@ -86,7 +86,8 @@ def solve_compiled(compiled: Compiled, options: Options, explain: bool = False) 
                               "requirement; allow more time (--time-limit)",
                "unbounded": "the objective has no bound"}.get(result.status, result.message)
     status = "unbounded" if result.status == "unbounded" else "error"
-    return base.model_copy(update={"status": status, "message": message, "solver": info})
+    return base.model_copy(update={"status": status, "message": message, "solver": info,
+                                   "stopped": result.status == "no solution"})
 
 
 def _enumerated(compiled: Compiled, rows, rules, options: Options, base: Solution) -> Solution:

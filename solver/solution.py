@@ -141,6 +141,7 @@ class Solution(_Result):
     conflicts: list[Conflict] = []
     bounds: list[BoundValue] | None = None  # with --explain: what each requirement and fleet costs
     message: str | None = None
+    stopped: bool = False  # a time limit stopped the search before any catalog was found (status "error")
     solver: SolverInfo | None = None
 
     @property

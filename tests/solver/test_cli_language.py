@@ -1,7 +1,9 @@
 """`planlang check` and `planlang fmt`, as a user runs them."""
 
+import os
 from pathlib import Path
 
+import pytest
 from conftest import EXAMPLES
 from typer.testing import CliRunner
 
@@ -37,6 +39,38 @@ def test_check_missing_file_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["check", str(tmp_path / "nope.plan")])
     assert result.exit_code == 2
     assert "cannot read" in result.stderr and "No such file" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "fmt"])
+def test_a_missing_file_does_not_stop_the_others(tmp_path, command):
+    good = tmp_path / "good.plan"
+    good.write_text("plan p { price = $5 }\n")
+    result = runner.invoke(app, [command, str(tmp_path / "a.plan"), str(good), str(tmp_path / "b.plan")])
+    assert result.exit_code == 2
+    assert "a.plan" in result.stderr and "b.plan" in result.stderr
+    assert ("good.plan: ok" if command == "check" else "plan p { price = $5 }") in result.stdout
+
+
+def test_fmt_write_refuses_a_read_only_file(tmp_path):
+    path = tmp_path / "locked.plan"
+    path.write_text("plan p {price=$5}\n")
+    path.chmod(0o444)
+    result = runner.invoke(app, ["fmt", "--write", str(path)])
+    assert result.exit_code == 2
+    assert "cannot rewrite" in result.stderr and "read-only" in result.stderr
+    assert path.read_text() == "plan p {price=$5}\n"
+    assert path.stat().st_mode & 0o777 == 0o444
+
+
+def test_fmt_write_keeps_a_symlink_and_rewrites_its_target(tmp_path):
+    target = tmp_path / "real.plan"
+    target.write_text("plan p {price=$5}\n")
+    link = tmp_path / "link.plan"
+    link.symlink_to(target)
+    result = runner.invoke(app, ["fmt", "--write", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert target.read_text() == "plan p { price = $5 }\n"
 
 
 def test_fmt_prints_the_canonical_layout(tmp_path):

@@ -151,3 +151,38 @@ def test_eval_lists_every_missing_or_wrong_choice():
     assert "'nope.price=3': no plan 'nope' in the file" in err
     assert "plus.price=21 is not offered by the file: give one of 8, 10, 15, 20, 25" in err
     assert "free.quota.message is a choice: give one of 100, 300" in err
+
+
+def test_solve_json_on_bad_input_is_still_an_object(tmp_path: Path):
+    path = tmp_path / "broken.plan"
+    path.write_text("plan p { price = 5 }\n")
+    result = runner.invoke(app, ["solve", str(path), "--json"])
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["status"] == "error"
+    assert "broken.plan:1:18: error: price is money: write $5" in data["message"]
+    missing = runner.invoke(app, ["solve", str(tmp_path / "nope.plan"), "--json"])
+    assert missing.exit_code == 2
+    assert json.loads(missing.stdout)["status"] == "error"
+
+
+def test_a_time_limit_that_finds_no_catalog_is_an_answer_not_an_internal_error(monkeypatch):
+    from solver import backends
+
+    monkeypatch.setattr(backends, "solve", lambda problem, options: backends.Result("no solution"))
+    result = runner.invoke(app, ["solve", ASSISTANT, "--time-limit", "1"])
+    assert result.exit_code == 1, result.output
+    assert "allow more time (--time-limit)" in result.stderr
+    solution = solve(planlang.load(ASSISTANT))
+    assert solution.status == "error" and solution.stopped
+
+
+@pytest.mark.parametrize("value", ['"20"', "true", "[1]", '{"a": 1}'])
+def test_eval_solution_with_a_string_where_a_number_belongs_is_a_clear_error(tmp_path: Path, value):
+    solved = json.loads(runner.invoke(app, ["solve", ASSISTANT, "--json"]).stdout)
+    solved["plans"]["plus"]["choices"]["price"] = json.loads(value)
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(solved))
+    result = runner.invoke(app, ["eval", ASSISTANT, "--solution", str(path)])
+    assert result.exit_code == 2
+    assert "plans.plus.choices.price" in result.stderr and "not a number" in result.stderr
