@@ -17,6 +17,11 @@ from planlang.model import Gpu, Model, Resource
 TIE_DIGITS = 6
 
 
+# Values per credit are compared after rounding to 12 decimals, so that equal
+# ratios written differently ($0.03 for 3 credits, $0.01 for 1) tie.
+PER_CREDIT_DIGITS = 12
+
+
 def tie_key(value: float) -> float:
     return round(value, TIE_DIGITS)
 

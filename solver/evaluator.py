@@ -13,7 +13,7 @@ from planlang.linear import Figure, Linear, linearize
 from planlang.model import Model, Negate, Percent, Require
 from solver.buckets import Bucket, expand
 from solver.configs import Config, Tiers
-from solver.economics import Economics, economics, tie_key
+from solver.economics import PER_CREDIT_DIGITS, Economics, economics, tie_key
 
 # A requirement holds when it misses by at most this share of its size.
 TOLERANCE = 1e-6
@@ -79,9 +79,8 @@ def option(bucket: Bucket, config: Config, econ: Economics) -> Option:
     for r, s in served.items():
         for pool, per_unit in econ.units[r].gpu_hours.items():
             hours[pool] = hours.get(pool, 0.0) + per_unit * s
-    breakage = spent.left
     return Option(config.plan, worth - config.price - payments, config.price + payments, cost, served, hours,
-                  breakage, spent.payments, spent.unused)
+                  breakage=spent.left, credit_revenue=spent.payments, unused_pack_credits=spent.unused)
 
 
 def tiered(excess: float, value: float, tiers: Tiers) -> tuple[float, float]:
@@ -139,7 +138,7 @@ def _same_worth(pieces: list[tuple[str, float]], reached: float, size: float) ->
 def per_credit(value: float, rate: float) -> float:
     """Value per credit, rounded so that equal ratios written differently
     ($0.03 at 3 credits, $0.01 at 1) tie."""
-    return round(value / rate, 12)
+    return round(value / rate, PER_CREDIT_DIGITS)
 
 
 def credits(bucket: Bucket, config: Config, declared: list[str], excess: dict[str, float]) -> Credits:

@@ -44,16 +44,14 @@ def local_search(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
 
 def _descend(scorer: Scorer, table: list[np.ndarray], current: np.ndarray) -> tuple[float, float]:
     """Improve `current` in place, one plan at a time; its (missed, objective)."""
-    objective, missed = scorer.score(current[None, :])
-    missed = np.where(scorer.allowed(current[None, :]), missed, np.inf)
+    missed, objective = _keys(scorer, current[None, :])
     key = (float(missed[0]), float(objective[0]))
     for _ in range(MAX_PASSES):
         moved = False
         for p, options in enumerate(table):
             candidates = np.repeat(current[None, :], len(options), axis=0)
             candidates[:, p] = options
-            objective, missed = scorer.score(candidates)
-            missed = np.where(scorer.allowed(candidates), missed, np.inf)
+            missed, objective = _keys(scorer, candidates)
             i = int(np.lexsort((-objective, missed))[0])  # fewest misses, then the highest objective
             if _better((float(missed[i]), float(objective[i])), key):
                 current[p] = candidates[i, p]
@@ -62,6 +60,13 @@ def _descend(scorer: Scorer, table: list[np.ndarray], current: np.ndarray) -> tu
         if not moved:
             break
     return key
+
+
+def _keys(scorer: Scorer, catalogs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(how far each catalog misses the requirements, infinite when a price
+    or quota rule forbids it; its objective)."""
+    objective, missed = scorer.score(catalogs)
+    return np.where(scorer.allowed(catalogs), missed, np.inf), objective
 
 
 def _better(a: tuple[float, float], b: tuple[float, float]) -> bool:

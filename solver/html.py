@@ -99,9 +99,9 @@ def credits_chart(solution: Solution) -> str:
     """Credits granted on each plan sold in credits: spent, and left to expire (breakage)."""
     go, _ = _plotly()
     plans = _credit_plans(solution)
-    granted = {n: (solution.plans[n].credits or 0.0) * solution.plans[n].users for n in plans}
     figure = go.Figure([
-        go.Bar(name="spent", x=plans, y=[granted[n] - solution.plans[n].breakage for n in plans],
+        go.Bar(name="spent", x=plans, y=[solution.plans[n].credits_granted - solution.plans[n].breakage
+                                         for n in plans],
                marker_color="#4C78A8"),
         go.Bar(name="breakage (expire unspent)", x=plans, y=[solution.plans[n].breakage for n in plans],
                marker_color="#EECA3B"),
@@ -112,14 +112,14 @@ def credits_chart(solution: Solution) -> str:
 
 
 def _credit_plans(solution: Solution) -> list[str]:
-    return [n for n, p in solution.plans.items() if p.offered and p.rates]
+    return [n for n, p in solution.plans.items() if p.sold_in_credits]
 
 
 def _credit_rows(solution: Solution) -> str:
     rows = []
     for name in _credit_plans(solution):
         plan = solution.plans[name]
-        granted = (plan.credits or 0.0) * plan.users
+        granted = plan.credits_granted
         share = f"{plan.breakage / granted * 100:.1f}%" if granted else "—"
         sales = f"{plan.credit_revenue / plan.revenue * 100:.1f}%" if plan.revenue else "—"
         rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in (

@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from solver.configs import Config
-from solver.economics import TIE_DIGITS
+from solver.economics import PER_CREDIT_DIGITS, TIE_DIGITS
 
-PER_CREDIT_DIGITS = 12  # evaluator.per_credit
 MAX_PACKS = 2.0 ** 53  # counts stay exact in floating point
 
 

@@ -252,9 +252,9 @@ def credits_table(solution: Solution) -> Table:
                    "bought, unused"):
         table.add_column(column, justify="right")
     for name, plan in solution.plans.items():
-        if not plan.offered or not plan.rates:
+        if not plan.sold_in_credits:
             continue
-        granted = (plan.credits or 0.0) * plan.users
+        granted = plan.credits_granted
         table.add_row(name, count(granted), count(granted - plan.breakage), count(plan.breakage),
                       percent(plan.breakage / granted if granted else None), amount(plan.credit_revenue, cur),
                       percent(plan.credit_revenue / plan.revenue if plan.revenue else None),
@@ -291,7 +291,7 @@ def print_explained(console: Console, solution: Solution) -> None:
         lost = sum(-b.margin for _, b in losing)
         console.print(f"{len(losing)} loss-making bucket(s) cost {amount(lost, solution.currency)} a month more "
                       "than they pay; the other users on their plans pay for them.", highlight=False)
-    if any(p.offered and p.rates for p in solution.plans.values()):
+    if any(p.sold_in_credits for p in solution.plans.values()):
         console.print(credits_table(solution))
         console.print("breakage: credits granted but not spent (they expire); credit sales: what credit packs "
                       "and credit overage bring, and their share of the plan's revenue; bought, unused: pack "

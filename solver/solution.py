@@ -54,6 +54,15 @@ class PlanResult(_Result):
     credit_revenue: float = 0.0  # paid for credit packs and credit overage, per month
     unused_pack_credits: float = 0.0  # credits bought in packs beyond what users wanted: paid, expired
 
+    @property
+    def sold_in_credits(self) -> bool:
+        return self.offered and bool(self.rates)
+
+    @property
+    def credits_granted(self) -> float:
+        """Credits granted to all its users per month."""
+        return (self.credits or 0.0) * self.users
+
 
 class BucketResult(_Result):
     bucket: int
