@@ -72,7 +72,7 @@ PUNCTUATION = frozenset({
     "_NL", "EQUAL", "IN", "TILDE", "AT", "FOR", "ON", "STEP", "COMMA", "MINUS", "PLUS",
     "STAR", "SLASH", "PERCENT", "LSQB", "RSQB", "LPAR", "RPAR", "LBRACE", "RBRACE",
     "__ANON_4", "CURRENCY", "GPU", "RESOURCE", "FEATURE", "SEGMENT", "PLAN", "REQUIRE",
-    "QUOTA", "USAGE", "VALUE", "OVERAGE", "PACK", "UNLIMITED", "RATE",
+    "QUOTA", "USAGE", "VALUE", "OVERAGE", "PACK", "UNLIMITED", "RATE", "TO",
 })
 
 
@@ -360,13 +360,17 @@ class Builder(Transformer):
         return self._keyed(Usage, children, "resource", "~")
 
     def worth(self, children):
-        name, amount = parts(children)
-        if amount is None:
+        name, *amounts = parts(children)
+        if any(a is None for a in amounts):
             return None
-        if not isinstance(amount, Money):
-            self._wrong(amount, f"the value of {name} is money, e.g. $0.01")
+        wrong = [a for a in amounts if not isinstance(a, Money)]
+        for amount in wrong:
+            self._wrong(amount, f"the value of {name} is money, e.g. $0.01 (or $0.01 to $0.001 for "
+                        "a value that falls with use)")
+        if wrong:
             return None
-        return make(Worth, children, target=ref(name), amount=amount)
+        return make(Worth, children, target=ref(name), amount=amounts[0],
+                    last=amounts[1] if len(amounts) > 1 else None)
 
     def overage(self, children):
         name, price = parts(children)

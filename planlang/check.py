@@ -33,6 +33,13 @@ FIGURES = {
     "cost": [(), ("plan",)],
     "margin": [(), ("plan",)],
     "gpu": [("gpu",)],
+    "overage": [("plan", "resource")],
+    "pack": [("plan", "resource")],
+    "pack_size": [("plan", "resource")],
+    CREDITS: [("plan",)],
+    "rate": [("plan", "resource")],
+    "credit_pack": [("plan",)],
+    "credit_overage": [("plan",)],
 }
 FIGURE_USAGE = {
     "price": "price(PLAN)",
@@ -42,7 +49,31 @@ FIGURE_USAGE = {
     "cost": "cost or cost(PLAN)",
     "margin": "margin or margin(PLAN)",
     "gpu": "gpu(GPU)",
+    "overage": "overage(PLAN, RESOURCE)",
+    "pack": "pack(PLAN, RESOURCE)",
+    "pack_size": "pack_size(PLAN, RESOURCE)",
+    CREDITS: "credits(PLAN)",
+    "rate": "rate(PLAN, RESOURCE)",
+    "credit_pack": "credit_pack(PLAN)",
+    "credit_overage": "credit_overage(PLAN)",
 }
+# Figures of plan items (spec section 9): what the plan must have, and how to add it.
+ITEM_FIGURES = {
+    "overage": (lambda plan, r: any(i.resource.name == r for i in plan.overages + plan.tiered),
+                "overage on {r}", "`overage {r} at $A`"),
+    "pack": (lambda plan, r: any(i.resource.name == r for i in plan.packs),
+             "pack of {r}", "`pack {r} SIZE for $P`"),
+    "pack_size": (lambda plan, r: any(i.resource.name == r for i in plan.packs),
+                  "pack of {r}", "`pack {r} SIZE for $P`"),
+    CREDITS: (lambda plan, r: plan.credits is not None, "included credits", "`credits = N`"),
+    "rate": (lambda plan, r: any(i.resource.name == r for i in plan.rates),
+             "rate for {r}", "`rate {r} = N`"),
+    "credit_pack": (lambda plan, r: plan.credit_pack is not None, "credit pack", "`pack credits SIZE for $P`"),
+    "credit_overage": (lambda plan, r: plan.credit_overage is not None, "credit overage",
+                       "`overage credits at $A`"),
+}
+FIGURE_NAMES = ("price, quota, overage, pack, pack_size, credits, rate, credit_pack, credit_overage, "
+                "users, revenue, cost, margin and gpu")
 # What X% on the right side is a share of, by the figures on the left.
 PERCENT_BASE = {"margin": "revenue", "cost": "revenue", "users": "users", "gpu": "capacity"}
 
@@ -392,6 +423,17 @@ class Checker:
             pool = list(self.declared["resource"]) + list(self.declared["feature"])
             self.add(worth.target.span, f"unknown resource or feature '{name}'{did_you_mean(name, pool)}")
         self._at_least(worth.amount, 0, "a value")
+        if worth.last is None:
+            return
+        self._at_least(worth.last, 0, "a value")
+        if is_feature and not is_resource:
+            self.add(worth.last.span, f"'{name}' is a feature, worth one amount a month: a value that "
+                     f"falls with use (`to`) is for resources; write `value {name} = "
+                     f"{_show(worth.amount)}`")
+        elif worth.last.amount > worth.amount.amount:
+            self.add(worth.last.span, f"the value of {name} rises from {_show(worth.amount)} to "
+                     f"{_show(worth.last)}: the first unit a user wants is worth the most, so the "
+                     "first amount must be at least the second")
 
     def _plan(self, plan: Plan) -> None:
         self._once(plan, lambda i: i.key.name if isinstance(i, Setting) else None)
@@ -516,8 +558,7 @@ class Checker:
     def _term(self, term: Term) -> bool:
         name = term.function.name
         if name not in FIGURES:
-            hint = did_you_mean(name, FIGURES) or ("; figures are price, quota, users, revenue, "
-                                                   "cost, margin and gpu")
+            hint = did_you_mean(name, FIGURES) or f"; figures are {FIGURE_NAMES}"
             self.add(term.function.span, f"unknown figure '{name}'{hint}")
             return False
         shapes = FIGURES[name]
@@ -525,7 +566,18 @@ class Checker:
         if shape is None:
             self.add(term.span, f"{name} is written {FIGURE_USAGE[name]}")
             return False
-        return all([self.known(kind, arg) for kind, arg in zip(shape, term.args)])
+        if not all([self.known(kind, arg) for kind, arg in zip(shape, term.args)]):
+            return False
+        if name in ITEM_FIGURES:
+            has, what, how = ITEM_FIGURES[name]
+            plan = self.declared["plan"][term.args[0].name]
+            resource = term.args[1].name if len(term.args) > 1 else None
+            if not has(plan, resource):
+                written = f"{name}({', '.join(a.name for a in term.args)})"
+                self.add(term.span, f"plan '{plan.name.name}' has no {what.format(r=resource)}, so "
+                         f"{written} names nothing: add {how.format(r=resource)} to it, or name another plan")
+                return False
+        return True
 
     def _require(self, require: Require) -> None:
         if not (self._terms(require.left) & self._terms(require.right)):
@@ -536,12 +588,12 @@ class Checker:
             return
         functions = left.functions() | right.functions()
         if not functions:
-            self.add(require.span, "this requirement names no figure of the catalog "
-                     "(price, quota, users, revenue, cost, margin or gpu)")
+            self.add(require.span, f"this requirement names no figure of the catalog ({FIGURE_NAMES})")
             return
         if functions & STRUCTURAL and functions & AGGREGATE:
-            self.add(require.span, "a requirement compares either prices and quotas, or catalog "
-                     "figures (users, revenue, cost, margin, gpu), not both")
+            self.add(require.span, "a requirement compares either plan items (price, quota, overage, "
+                     "pack, credits, rate, ...), or catalog figures (users, revenue, cost, margin, "
+                     "gpu), not both")
             return
         if left.has_percent:
             self.add(require.left.span, "a percent goes on the right side, e.g. `margin >= 30%`")

@@ -4,6 +4,7 @@ source text (what `planlang sweep --set` and the shadow prices use).
     gpu.h100.hourly            gpu.h100.fleet          resource.image.cost
     resource.message.gpu       (its GPU time; .gpu.h100 when it runs on several pools)
     segment.casual.users       segment.casual.outside  segment.casual.value.message
+                               (falling with use: both ends; .first, .to for one)
     segment.casual.usage.message          (.median, .p90, .low, .high for one end)
     plan.plus.price            plan.plus.quota.message plan.plus.overage.image
     plan.plus.pack.video_s     (.price, .size)         require.2 (the 2nd requirement's bound)
@@ -95,6 +96,8 @@ def _literals(node) -> list[Node]:
         return [node.median, node.p90]
     if isinstance(node, Uniform):
         return [node.low, node.high]
+    if isinstance(node, Worth):  # a value that falls with use: both ends
+        return [node.amount, node.last]
     if isinstance(node, BinOp):
         return _literals(node.left) + _literals(node.right)
     if isinstance(node, Negate):
@@ -134,6 +137,8 @@ def _item(block: Block, kind: str, key: str, rest: list[str]):
             return getattr(item, part), rest[2:]
         if isinstance(item, TieredOverage):
             return _tier(item, rest[1:])
+        if isinstance(item, Worth) and item.last is not None:
+            return _ends(item, rest[1:])
         value = {Quota: "value", Overage: "price", Usage: "value", Worth: "amount", CreditRate: "value"}[type(item)]
         return getattr(item, value), rest[1:]
     settings = block.settings(key)
@@ -147,6 +152,16 @@ def _item(block: Block, kind: str, key: str, rest: list[str]):
                             f"e.g. resource.{block.name.name}.gpu.{next(iter(pools))}")
         return pools[rest[0]], rest[1:]
     return settings[0].value, rest
+
+
+def _ends(item: Worth, rest: list[str]):
+    """`.first` or `.to` of a value that falls with use; the value itself
+    (both ends) when neither is named."""
+    if not rest:
+        return item, rest
+    if rest[0] not in ("first", "to"):
+        raise EditError(f"a value that falls with use has a first amount and a `to` amount, not '{rest[0]}'")
+    return (item.amount if rest[0] == "first" else item.last), rest[1:]
 
 
 def _tier(item: TieredOverage, rest: list[str]):
@@ -223,7 +238,7 @@ def apply(text: str, model: Model, changes: dict[str, Change]) -> str:
                                                           else node.start if isinstance(node, Range) else None)
         if target is None:
             raise EditError(f"'{path}' holds {len(literals)} numbers; change it by a factor (x0.5) "
-                            "or name one part (.median, .p90, .low, .high, .tier2)")
+                            "or name one part (.median, .p90, .low, .high, .tier2, .first, .to)")
         begin, end = _extent(starts, target)
         first, last = _digits(text, starts, target)
         replacement = text[begin:first] + plain(change.value) + text[last:end]

@@ -118,7 +118,8 @@ def item_parts(item) -> tuple[str, str, str]:
     if isinstance(item, Usage):
         return "usage", f"usage {item.resource.name}", f"{item.op} {value_text(item.value)}"
     if isinstance(item, Worth):
-        return "value", f"value {item.target.name}", f"= {value_text(item.amount)}"
+        last = f" to {value_text(item.last)}" if item.last is not None else ""
+        return "value", f"value {item.target.name}", f"= {value_text(item.amount)}{last}"
     if isinstance(item, CreditRate):
         return "rate", f"rate {item.resource.name}", f"{item.op} {value_text(item.value)}"
     if isinstance(item, Overage):

@@ -12,7 +12,10 @@ from planlang.model import BinOp, Money, Negate, Number, Percent, Span, Term
 # A figure of the catalog: ("margin", ()), ("users", ("plus",)), ("quota", ("pro", "message")).
 Figure = tuple[str, tuple[str, ...]]
 
-STRUCTURAL = frozenset({"price", "quota"})
+# Figures of a plan's items (spec sections 5 and 9): they depend on the
+# configuration offered, not on what users do.
+STRUCTURAL = frozenset({"price", "quota", "overage", "pack", "pack_size", "credits", "rate",
+                        "credit_pack", "credit_overage"})
 AGGREGATE = frozenset({"users", "revenue", "cost", "margin", "gpu"})
 
 

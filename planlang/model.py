@@ -202,10 +202,13 @@ class Usage(Node):
 
 
 class Worth(Node):
-    """`value R = MONEY`: what one unit of R (or feature R) is worth."""
+    """`value R = MONEY`: what one unit of R (or feature R) is worth;
+    `value R = MONEY to MONEY`: the first unit a user wants to the last,
+    falling linearly in between (spec section 9)."""
 
     target: Ref
     amount: Money
+    last: Money | None = None  # the last unit's worth, for a declining value
 
 
 class Overage(Node):

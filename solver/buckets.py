@@ -8,7 +8,7 @@ everything), and uses the mean of those people, so total usage is exact.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
 
 from planlang.model import Lognormal, Model, Number, Segment, Uniform, Values
@@ -24,9 +24,31 @@ class Bucket:
     index: int  # 1-based
     users: float  # people in the bucket
     usage: dict[str, float]  # demanded units per user (results, for outcomes)
-    values: dict[str, float]  # worth of one unit, by resource
+    values: dict[str, float]  # worth of one unit (of the first one, when it declines), by resource
     features: dict[str, float]  # worth of a feature per month
     outside: float
+    last: dict[str, float] = field(default_factory=dict)  # worth of the last unit wanted, where it declines
+
+    def declines(self, resource: str) -> bool:
+        """Whether the worth of `resource` falls with use in this bucket
+        (spec section 9): units from 0 to the usage u fall linearly from
+        values[r] to last[r]."""
+        return resource in self.last and self.usage.get(resource, 0.0) > 0.0
+
+    def unit_worth(self, resource: str, i: float) -> float:
+        """w(i): the worth of unit i (counted from 0) of `resource`."""
+        first = self.values.get(resource, 0.0)
+        if not self.declines(resource):
+            return first
+        return first - (first - self.last[resource]) * i / self.usage[resource]
+
+    def worth(self, resource: str, start: float, units: float) -> float:
+        """What `units` units from unit `start` on are worth: V(start,
+        start + units) of spec section 9, or the flat value times units."""
+        if not self.declines(resource):
+            return self.values.get(resource, 0.0) * units
+        end = start + units
+        return (end - start) * (self.unit_worth(resource, start) + self.unit_worth(resource, end)) / 2.0
 
 
 def bucket_count(segment: Segment) -> int:
@@ -84,6 +106,8 @@ def expand(model: Model, demand: dict[str, float]) -> list[Bucket]:
         k = bucket_count(segment)
         usage = {u.resource.name: usage_per_bucket(u.value, k) for u in segment.usages}
         values = {w.target.name: w.amount.amount for w in segment.worths if w.target.name in model.resources}
+        last = {w.target.name: w.last.amount for w in segment.worths
+                if w.target.name in model.resources and w.last is not None and w.last.amount < w.amount.amount}
         features = {w.target.name: w.amount.amount for w in segment.worths if w.target.name in model.features}
         outside = segment.outside.amount if segment.outside is not None else 0.0
         people = segment.users.value / k
@@ -96,5 +120,6 @@ def expand(model: Model, demand: dict[str, float]) -> list[Bucket]:
                 values=values,
                 features=features,
                 outside=outside,
+                last=last,
             ))
     return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from planlang.linear import Linear, linearize
+from planlang.linear import STRUCTURAL, Linear, linearize
 from planlang.model import Model
 from solver import purchases
 from solver.buckets import Bucket, expand
@@ -40,6 +40,7 @@ class Compiled:
     cost: np.ndarray  # (K, J) per user
     gpu_hours: np.ndarray  # (K, J, G) busy GPU-hours per user
     served: np.ndarray  # (K, J, R) units served per user
+    value: np.ndarray  # (K, J) per user: what the served units and features are worth (utility before payments)
     contribution: np.ndarray  # (K, J) per user, to the objective as maximized
     ranking: list[np.ndarray]  # per bucket: acceptable configurations, best first
     objective: Linear
@@ -66,7 +67,9 @@ def per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
     bucket on each configuration: the vectorized twin of evaluate.option,
     with the same floating-point operations for every decision."""
     usage = _table(buckets, resources, lambda b, r, d: b.usage.get(r, d), 0.0)[:, None, :]
-    value = _table(buckets, resources, lambda b, r, d: b.values.get(r, d), 0.0)[:, None, :]
+    first = _table(buckets, resources, lambda b, r, d: b.values.get(r, d), 0.0)[:, None, :]
+    last = _table(buckets, resources, lambda b, r, d: b.last.get(r, b.values.get(r, d)), 0.0)[:, None, :]
+    values = purchases.Values(first, last, usage)
     worth = _table(buckets, features, lambda b, f, d: b.features.get(f, d), 0.0)
     quota = _table(configs, resources, lambda c, r, d: c.quota.get(r, d), 0.0)[None]
     over = _table(configs, resources, lambda c, r, d: c.overage.get(r, d), np.nan)[None]
@@ -77,31 +80,23 @@ def per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
 
     included = np.minimum(usage, quota)
     excess = usage - included
-    buys = ~np.isnan(over) & (value >= over)
-    over_bought = np.where(buys, excess, 0.0)
-    over_paid = np.where(buys, over * excess, 0.0)
-
-    has_pack = size > 0
-    unit = np.where(has_pack, size, 1.0)
-    takes = has_pack & (value * size >= pack_price)
-    packs = np.floor(excess / unit)
-    remainder = excess - packs * unit
-    packs = packs + ((remainder > 0) & (value * remainder >= pack_price))
-    packs = np.where(takes, packs, 0.0)
-    pack_bought = np.where(takes, np.minimum(packs * unit, excess), 0.0)
-
-    tier_bought, tier_paid = purchases.tiered(excess, value, configs, resources)
-    credit_bought, credit_paid = purchases.credits(excess, value, configs, resources)
+    over_bought = purchases.overage(values, included, excess, over)
+    packs = purchases.packs(values, included, excess, size, pack_price)
+    pack_bought = np.minimum(packs * size, excess)
+    tier_bought, tier_paid = purchases.tiered(excess, included, values, configs, resources)
+    credit_bought, credit_paid = purchases.credits(excess, included, values, configs, resources)
 
     served = included + over_bought + pack_bought + tier_bought + credit_bought
-    payments = (over_paid + packs * pack_price + tier_paid).sum(axis=2) + credit_paid
-    utility = (value * served).sum(axis=2) + worth @ has_feature.T - price - payments
+    payments = (np.where(np.isnan(over), 0.0, over) * over_bought + packs * pack_price + tier_paid).sum(axis=2) \
+        + credit_paid
+    value = values.worth(np.zeros_like(served), served).sum(axis=2) + worth @ has_feature.T
+    utility = value - price - payments
     revenue = price + payments
     unit_cost = np.array([econ.units[r].cost for r in resources])
     cost = (served * unit_cost).sum(axis=2)
     per_unit_hours = np.array([[econ.units[r].gpu_hours.get(p, 0.0) for p in pools] for r in resources])
     gpu_hours = served @ per_unit_hours.reshape(len(resources), len(pools))
-    return utility, revenue, cost, gpu_hours, served
+    return utility, revenue, cost, gpu_hours, served, value
 
 
 def contribution(objective: Linear, sense: str, plans: list[str], plan_of: np.ndarray,
@@ -109,7 +104,7 @@ def contribution(objective: Linear, sense: str, plans: list[str], plan_of: np.nd
     """Per user, what each option adds to the objective (negated to minimize)."""
     total = np.zeros_like(revenue)
     for (function, args), coefficient in objective.terms.items():
-        if function in ("price", "quota"):
+        if function in STRUCTURAL:
             continue  # a figure of the catalog, not of a user's choice
         if function == "gpu":
             total += coefficient * gpu_hours[:, :, pools.index(args[0])]
@@ -149,7 +144,7 @@ def compile_model(model: Model) -> Compiled:
     by_plan = expand_plans(model)
     configs = [c for name in plans for c in by_plan[name]]
     plan_of = np.array([plans.index(c.plan) for c in configs], dtype=int)
-    utility, revenue, cost, gpu_hours, served = per_user(buckets, configs, econ, resources, features, pools)
+    utility, revenue, cost, gpu_hours, served, value = per_user(buckets, configs, econ, resources, features, pools)
     objective = linearize(model.objective.expr)
     contrib = contribution(objective, model.objective.sense, plans, plan_of, revenue, cost, gpu_hours, pools)
     outside = np.array([b.outside for b in buckets])
@@ -157,7 +152,7 @@ def compile_model(model: Model) -> Compiled:
         model=model, economics=econ, resources=resources, features=features, pools=pools,
         plans=plans, buckets=buckets, configs=configs, plan_of=plan_of,
         mass=np.array([b.users for b in buckets]), utility=utility, revenue=revenue, cost=cost,
-        gpu_hours=gpu_hours, served=served, contribution=contrib,
+        gpu_hours=gpu_hours, served=served, value=value, contribution=contrib,
         ranking=rank(utility, contrib, outside, plan_of), objective=objective,
     )
 

@@ -40,6 +40,29 @@ class Config:
     credit_pack: tuple[float, float] | None = None  # (credits, price)
     credit_overage: float | None = None  # price per credit
 
+    def figure(self, function: str, resource: str | None = None) -> float:
+        """The plan item a requirement names (spec sections 5 and 9):
+        `price`, `quota`, `overage` (tiered: the first tier's price), `pack`,
+        `pack_size`, `credits`, `rate`, `credit_pack`, `credit_overage`. The
+        checker has made sure the plan has it."""
+        if function == "price":
+            return self.price
+        if function == "quota":
+            return self.quota.get(resource, 0.0)
+        if function == "overage":
+            return self.tiers[resource].prices[0] if resource in self.tiers else self.overage[resource]
+        if function in ("pack", "pack_size"):
+            size, price = self.packs[resource]
+            return price if function == "pack" else size
+        if function == "rate":
+            return self.rates[resource]
+        if function == "credit_pack":
+            return self.credit_pack[1]
+        if function == "credit_overage":
+            return self.credit_overage
+        assert function == CREDITS, function
+        return self.credits
+
     def label(self) -> str:
         made = ", ".join(f"{key}={show(value)}" for key, value in self.choices)
         return f"{self.plan}({made})" if made else self.plan

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from planlang.linear import Figure, Linear, linearize
+from planlang.linear import STRUCTURAL, Figure, Linear, linearize
 from planlang.model import Model, Negate, Percent, Require
 from solver.buckets import Bucket, expand
 from solver.configs import Config, Tiers
@@ -34,45 +34,44 @@ class Option:
     breakage: float = 0.0  # included credits left unspent
     credit_revenue: float = 0.0  # paid for credit packs and credit overage
     unused_pack_credits: float = 0.0  # bought in packs beyond what is wanted
+    worth: float = 0.0  # what the served units and the plan's features are worth: utility before payments
 
 
 def option(bucket: Bucket, config: Config, econ: Economics) -> Option:
     served: dict[str, float] = {}
     payments = 0.0
+    included: dict[str, float] = {}
     excess_rated: dict[str, float] = {}
     for resource, usage in bucket.usage.items():
-        value = bucket.values.get(resource, 0.0)
-        included = min(usage, config.quota.get(resource, 0.0))
-        excess = usage - included
+        included[resource] = min(usage, config.quota.get(resource, 0.0))
+        excess = usage - included[resource]
         bought = 0.0
         if resource in config.rates:  # paid with credits: below
             excess_rated[resource] = excess
         elif resource in config.tiers:
-            bought, paid = tiered(excess, value, config.tiers[resource])
+            bought, paid = tiered(bucket, resource, included[resource], excess, config.tiers[resource])
             payments += paid
         elif resource in config.overage:
             price = config.overage[resource]
-            if value >= price:
-                bought = excess
-                payments += price * excess
+            bought = overage(bucket, resource, included[resource], excess, price)
+            payments += price * bought
         elif resource in config.packs:
             size, price = config.packs[resource]
-            if value * size >= price:
-                packs = math.floor(excess / size)
-                remainder = excess - packs * size
-                if remainder > 0 and value * remainder >= price:
-                    packs += 1
-                bought = min(packs * size, excess)
-                payments += packs * price
-        served[resource] = included + bought
+            packs = pack_count(bucket, resource, included[resource], excess, size, price)
+            bought = min(packs * size, excess)
+            payments += packs * price
+        served[resource] = included[resource] + bought
     spent = Credits()
     if config.rates:
         declared = [r for r in econ.units if r in config.rates]
-        spent = credits(bucket, config, declared, excess_rated)
+        if any(bucket.declines(r) for r in declared):
+            spent = declining_credits(bucket, config, declared, included, excess_rated)
+        else:
+            spent = credits(bucket, config, declared, excess_rated)
         for resource, units in spent.units.items():
             served[resource] = served.get(resource, 0.0) + units
         payments += spent.payments
-    worth = sum(bucket.values.get(r, 0.0) * s for r, s in served.items())
+    worth = sum(bucket.worth(r, 0.0, s) for r, s in served.items())
     worth += sum(bucket.features.get(f, 0.0) for f in config.features)
     cost = sum(econ.units[r].cost * s for r, s in served.items())
     hours: dict[str, float] = {}
@@ -80,17 +79,76 @@ def option(bucket: Bucket, config: Config, econ: Economics) -> Option:
         for pool, per_unit in econ.units[r].gpu_hours.items():
             hours[pool] = hours.get(pool, 0.0) + per_unit * s
     return Option(config.plan, worth - config.price - payments, config.price + payments, cost, served, hours,
-                  breakage=spent.left, credit_revenue=spent.payments, unused_pack_credits=spent.unused)
+                  breakage=spent.left, credit_revenue=spent.payments, unused_pack_credits=spent.unused,
+                  worth=worth)
 
 
-def tiered(excess: float, value: float, tiers: Tiers) -> tuple[float, float]:
+def _unit_at(bucket: Bucket, resource: str, worth: float) -> float:
+    """The unit of a declining value worth exactly `worth` (any real number:
+    outside 0..u when no unit is)."""
+    first, usage = bucket.values[resource], bucket.usage[resource]
+    return usage * (first - worth) / (first - bucket.last[resource])
+
+
+def overage(bucket: Bucket, resource: str, included: float, excess: float, price: float) -> float:
+    """Units bought beyond the quota at `price` each: all of them when a unit
+    is worth the price (section 4); with a declining value, those worth at
+    least the price (section 9, step 1)."""
+    if not bucket.declines(resource):
+        return excess if bucket.values.get(resource, 0.0) >= price else 0.0
+    usage = bucket.usage[resource]
+    return min(usage, max(included, _unit_at(bucket, resource, price))) - included
+
+
+def count_while(buys, high: int) -> int:
+    """How many of 0, 1, 2, ... pass `buys` before the first that fails,
+    for a test that passes up to some point and fails from there on
+    (`buys(high)` fails): found by bisection."""
+    low = 0
+    while low < high:
+        middle = (low + high) // 2
+        if buys(middle):
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def pack_count(bucket: Bucket, resource: str, included: float, excess: float, size: float, price: float) -> int:
+    """Packs bought beyond the quota (section 4, step 3; section 9, step 2)."""
+    value = bucket.values.get(resource, 0.0)
+    if not bucket.declines(resource):
+        if value * size < price:
+            return 0
+        packs = math.floor(excess / size)
+        remainder = excess - packs * size
+        return packs + (remainder > 0 and value * remainder >= price)
+
+    def buys(n: int) -> bool:  # one more pack after n: its units are worth its price
+        start = included + n * size
+        return n * size < excess and \
+            tie_key(bucket.worth(resource, start, min((n + 1) * size, excess) - n * size)) >= tie_key(price)
+
+    # the packs' worth falls along the units, so the first pack not bought ends the buying
+    return count_while(buys, math.ceil(excess / size))
+
+
+def tiered(bucket: Bucket, resource: str, included: float, excess: float, tiers: Tiers) -> tuple[float, float]:
     """Units bought beyond the quota under tiered overage, and what they cost
-    (spec section 8): the best of buying 0, all of the excess, or up to a
-    tier bound below it; ties go to buying more."""
+    (spec section 8; section 9, step 3): the best of buying 0, all of the
+    excess, up to a tier bound below it, or, with a declining value, up to
+    the unit worth a tier's price inside that tier; ties go to buying more."""
     candidates = [0.0, excess] + [bound for bound in tiers.bounds if bound < excess]
+    if bucket.declines(resource):
+        below = 0.0
+        for bound, price in zip(tiers.bounds, tiers.prices):
+            units = _unit_at(bucket, resource, price) - included
+            if below <= units <= bound and 0.0 <= units <= excess:
+                candidates.append(units)
+            below = bound
     best, best_key = 0.0, None
     for units in candidates:
-        key = tie_key(value * units - tier_cost(tiers, units))
+        key = tie_key(bucket.worth(resource, included, units) - tier_cost(tiers, units))
         if best_key is None or key > best_key or (key == best_key and units > best):
             best, best_key = units, key
     return best, tier_cost(tiers, best)
@@ -193,6 +251,93 @@ def credits(bucket: Bucket, config: Config, declared: list[str], excess: dict[st
             out.units[r] += units
         out.payments = packs * price
         out.unused = max(bought - wanted_credits, 0.0)
+    return out
+
+
+def declining_credits(bucket: Bucket, config: Config, declared: list[str], included: dict[str, float],
+                      excess: dict[str, float]) -> Credits:
+    """Spec section 9, step 4: credits when some rated resource's value
+    declines. The rated units wanted beyond the quotas, ordered by value per
+    credit, are read through a level: the first c credits of that list serve
+    every unit worth more than some level per credit, and, at exactly that
+    level, part of the flat-valued resources there, in declaration order.
+    A resource's units cross a level at one unit (declining) or all at once
+    (flat), so between two consecutive levels where something starts or
+    stops, the credits served grow linearly and the units can be
+    interpolated."""
+    rate = config.rates
+    wanted = [r for r in declared if excess.get(r, 0.0) > 0.0]
+    flat = {r: not bucket.declines(r) for r in wanted}
+    top = {r: per_credit(bucket.values.get(r, 0.0), rate[r]) if flat[r]
+           else bucket.unit_worth(r, included[r]) / rate[r] for r in wanted}
+    bottom = {r: top[r] if flat[r] else bucket.unit_worth(r, included[r] + excess[r]) / rate[r] for r in wanted}
+    levels = sorted(set(top.values()) | set(bottom.values()), reverse=True)
+    total = sum(rate[r] * excess[r] for r in wanted)
+
+    def above(r: str, level: float) -> float:
+        """Units of r's excess worth more than `level` per credit."""
+        if flat[r]:
+            return excess[r] if top[r] > level else 0.0
+        usage = bucket.usage[r]
+        return min(usage, max(included[r], _unit_at(bucket, r, level * rate[r]))) - included[r]
+
+    def reach(c: float) -> dict[str, float]:
+        """Units that the first c credits of the list serve."""
+        if c <= 0.0:
+            return {r: 0.0 for r in wanted}
+        before, before_credits = {r: 0.0 for r in wanted}, 0.0
+        for level in levels:
+            units = {r: above(r, level) for r in wanted}
+            credits_above = sum(rate[r] * units[r] for r in wanted)
+            if c < credits_above:  # between the level before and this one
+                share = (c - before_credits) / (credits_above - before_credits)
+                return {r: before[r] + share * (units[r] - before[r]) for r in wanted}
+            here = [r for r in wanted if flat[r] and top[r] == level]
+            credits_here = credits_above
+            for r in here:
+                credits_here += rate[r] * excess[r]
+            if c <= credits_here:  # within the flat resources at this level, in declaration order
+                left = c - credits_above
+                for r in here:
+                    units[r] = min(excess[r], left / rate[r])
+                    left = max(left - units[r] * rate[r], 0.0)
+                return units
+            before = {**units, **{r: excess[r] for r in here}}
+            before_credits = credits_here
+        return dict(excess)
+
+    def worth(c: float) -> float:  # what the first c credits of the list serve is worth
+        return sum(bucket.worth(r, included[r], units) for r, units in reach(c).items())
+
+    out = Credits(units={r: 0.0 for r in declared})
+    # 1. included credits, spent along the order
+    spent = min(config.credits or 0.0, total)
+    out.left = max((config.credits or 0.0) - total, 0.0)
+    first = reach(spent)
+    served = dict(first)
+    still = total - spent  # D
+    # 3. credit overage: every still-wanted unit worth at least its price in credits
+    if config.credit_overage is not None:
+        price = config.credit_overage
+        for r in wanted:
+            at_least = above(r, price) if not flat[r] else \
+                (excess[r] if bucket.values.get(r, 0.0) >= price * rate[r] else 0.0)
+            served[r] = max(first[r], at_least)
+        out.payments = price * sum(rate[r] * (served[r] - first[r]) for r in wanted)
+    # 4. credit packs: the packs' worth falls along the list, so the first not bought ends the buying
+    elif config.credit_pack is not None:
+        size, price = config.credit_pack
+
+        def buys(n: int) -> bool:
+            if n * size >= still:
+                return False
+            return tie_key(worth(spent + min((n + 1) * size, still)) - worth(spent + n * size)) >= tie_key(price)
+
+        packs = count_while(buys, math.ceil(still / size))
+        served = reach(spent + min(packs * size, still))
+        out.payments = packs * price
+        out.unused = max(packs * size - still, 0.0)
+    out.units.update(served)
     return out
 
 
@@ -314,13 +459,11 @@ def _figure(figure: Figure, ev: Evaluation) -> tuple[float, bool]:
     """The value of one figure, and whether it is structural and its plan
     is absent (which makes the requirement hold trivially)."""
     function, args = figure
-    if function in ("price", "quota"):
+    if function in STRUCTURAL:
         config = ev.catalog.get(args[0])
         if config is None:
             return 0.0, True
-        if function == "price":
-            return config.price, False
-        return config.quota.get(args[1], 0.0), False
+        return config.figure(function, *args[1:]), False
     if function == "gpu":
         return ev.gpu_hours.get(args[0], 0.0), False
     scope = ev.plans[args[0]] if args else ev.totals

@@ -154,7 +154,7 @@ def describe(model: Model, evaluation: Evaluation) -> Solution:
     for placement in evaluation.placements:
         bucket, chosen = placement.bucket, placement.option
         entry = BucketResult(bucket=bucket.index, users=bucket.users, plan=None, outside=bucket.outside,
-                             usage=dict(bucket.usage))
+                             usage=dict(bucket.usage), served={r: 0.0 for r in bucket.usage})
         if chosen is not None:
             entry = entry.model_copy(update={
                 "plan": chosen.plan,
@@ -162,7 +162,8 @@ def describe(model: Model, evaluation: Evaluation) -> Solution:
                 "margin": bucket.users * (chosen.revenue - chosen.cost),
                 "revenue_per_user": chosen.revenue, "cost_per_user": chosen.cost,
                 "margin_per_user": chosen.revenue - chosen.cost,
-                "utility": chosen.utility, "served": dict(chosen.served), "breakage": chosen.breakage,
+                "utility": chosen.utility, "served": dict(chosen.served), "value": chosen.worth,
+                "breakage": chosen.breakage,
             })
         segments[bucket.segment].append(entry)
     totals = evaluation.totals

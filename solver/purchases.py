@@ -3,18 +3,98 @@
 twins of evaluator.tiered and evaluator.credits, with the same
 floating-point operations for every decision (compile.per_user uses them).
 
-Arrays: K buckets, J configurations, R resources. `excess` is (K, J, R):
-units wanted beyond the quota; `value` is (K, 1, R): worth of one unit.
+Arrays: K buckets, J configurations, R resources. `excess` and `included`
+are (K, J, R): units wanted beyond the quota and units within it; `values`
+holds (K, 1, R) arrays: the worth of units, flat or declining (section 9).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from dataclasses import dataclass
+
 from solver.configs import Config
 from solver.economics import PER_CREDIT_DIGITS, TIE_DIGITS
 
 MAX_PACKS = 2.0 ** 53  # counts stay exact in floating point
+
+
+@dataclass
+class Values:
+    """What units are worth to one user of each bucket: the first unit's
+    worth, the last one's (equal when the value is flat) and the usage u
+    the worth falls over; the twin of Bucket.unit_worth and Bucket.worth."""
+
+    first: np.ndarray
+    last: np.ndarray
+    usage: np.ndarray
+
+    @property
+    def declines(self) -> np.ndarray:
+        return (self.last < self.first) & (self.usage > 0.0)
+
+    def take(self, index) -> "Values":
+        """The resources at `index` (an int drops the resource axis)."""
+        return Values(self.first[:, :, index], self.last[:, :, index], self.usage[:, :, index])
+
+    def unit(self, i: np.ndarray) -> np.ndarray:  # w(i)
+        declines = self.declines
+        return np.where(declines, self.first - (self.first - self.last) * i / np.where(declines, self.usage, 1.0),
+                        self.first)
+
+    def unit_at(self, worth: np.ndarray) -> np.ndarray:
+        """The unit worth exactly `worth`, where the value declines."""
+        return self.usage * (self.first - worth) / np.where(self.declines, self.first - self.last, 1.0)
+
+    def worth(self, start: np.ndarray, units: np.ndarray) -> np.ndarray:
+        """What `units` units from unit `start` on are worth."""
+        end = start + units
+        return np.where(self.declines, (end - start) * (self.unit(start) + self.unit(end)) / 2.0, self.first * units)
+
+
+def count_while(buys, high: np.ndarray) -> np.ndarray:
+    """Per entry, how many of 0, 1, 2, ... pass `buys` before the first that
+    fails, for tests that pass up to some point and fail from there on
+    (`buys(high)` fails): bisection, the twin of evaluator.count_while."""
+    low = np.zeros_like(high)
+    while np.any(low < high):
+        middle = (low + high) // 2
+        yes = buys(middle)
+        open_ = low < high
+        low = np.where(open_ & yes, middle + 1, low)
+        high = np.where(open_ & ~yes, middle, high)
+    return low
+
+
+def overage(values: Values, included: np.ndarray, excess: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """Units bought beyond the quota at `price` (NaN: no overage) each."""
+    declining = np.minimum(values.usage, np.maximum(included, values.unit_at(price))) - included
+    flat = np.where(values.first >= price, excess, 0.0)
+    return np.where(np.isnan(price), 0.0, np.where(values.declines, declining, flat))
+
+
+def packs(values: Values, included: np.ndarray, excess: np.ndarray, size: np.ndarray,
+          price: np.ndarray) -> np.ndarray:
+    """Packs of `size` units (0: no pack) bought beyond the quota."""
+    has_pack = size > 0
+    unit = np.where(has_pack, size, 1.0)
+    value = values.first
+    count = np.floor(excess / unit)
+    remainder = excess - count * unit
+    count = count + ((remainder > 0) & (value * remainder >= price))
+    count = np.where(has_pack & (value * size >= price), count, 0.0)
+    declines = values.declines & has_pack
+    if not declines.any():
+        return count
+    target = np.round(price, TIE_DIGITS)
+
+    def buys(n: np.ndarray) -> np.ndarray:
+        gain = values.worth(included + n * unit, np.minimum((n + 1) * unit, excess) - n * unit)
+        return (n * unit < excess) & (np.round(gain, TIE_DIGITS) >= target)
+
+    high = np.where(declines, np.minimum(np.ceil(excess / unit), MAX_PACKS), 0.0).astype(np.int64)
+    return np.where(declines, count_while(buys, high), count)
 
 
 def _padded(rows: list[tuple[float, ...]], fill: float) -> np.ndarray:
@@ -36,11 +116,12 @@ def tier_cost(units: np.ndarray, bounds: np.ndarray, prices: np.ndarray, volume:
     return np.where(volume, units * price, total)
 
 
-def tiered(excess: np.ndarray, value: np.ndarray, configs: list[Config],
+def tiered(excess: np.ndarray, included: np.ndarray, values: Values, configs: list[Config],
            resources: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Units bought beyond the quota under tiered overage, and what they
-    cost, per (K, J, R): the best of 0, the whole excess and the tier bounds
-    below it; ties go to buying more."""
+    cost, per (K, J, R): the best of 0, the whole excess, the tier bounds
+    below it and, with a declining value, the unit worth a tier's price
+    inside that tier; ties go to buying more."""
     bought = np.zeros_like(excess)
     paid = np.zeros_like(excess)
     for r, name in enumerate(resources):
@@ -52,15 +133,20 @@ def tiered(excess: np.ndarray, value: np.ndarray, configs: list[Config],
         prices = _padded([s.prices for s in schedules], 0.0)
         volume = np.array([s.kind == "volume" for s in schedules])
         e = excess[:, js, r]
-        v = value[:, :, r]
+        inc = included[:, js, r]
+        worth = values.take(r)
         best = np.zeros_like(e)
         best_key = np.full_like(e, -np.inf)
         candidates = [(np.zeros_like(e), True), (e, True)]
+        below = np.zeros(len(js))
         for t in range(bounds.shape[1]):
-            below = bounds[:, t] < e
-            candidates.append((np.where(below, bounds[:, t], 0.0), below))
+            candidates.append((np.where(bounds[:, t] < e, bounds[:, t], 0.0), bounds[:, t] < e))
+            units = worth.unit_at(prices[:, t]) - inc
+            inside = worth.declines & (below <= units) & (units <= bounds[:, t]) & (0.0 <= units) & (units <= e)
+            candidates.append((np.where(inside, units, 0.0), inside))
+            below = bounds[:, t]
         for units, valid in candidates:
-            key = np.round(v * units - tier_cost(units, bounds, prices, volume), TIE_DIGITS)
+            key = np.round(worth.worth(inc, units) - tier_cost(units, bounds, prices, volume), TIE_DIGITS)
             better = valid & ((key > best_key) | ((key == best_key) & (units > best)))
             best = np.where(better, units, best)
             best_key = np.where(better, key, best_key)
@@ -102,69 +188,189 @@ def _packs(wanted: _List, size: np.ndarray, price: np.ndarray) -> np.ndarray:
     list (it is ordered by value per credit), so the first pack not worth
     its price is found by bisection."""
     total = wanted.total
-    low = np.zeros(total.shape, dtype=np.int64)
-    # pack number `high` is never bought: its credits start at or past D
-    high = np.minimum(np.ceil(total / size), MAX_PACKS).astype(np.int64) + 1
     target = np.round(price, TIE_DIGITS)
-    while np.any(low < high):
-        middle = (low + high) // 2
-        gain = wanted.worth(np.minimum((middle + 1) * size, total)) - wanted.worth(middle * size)
-        buys = (middle * size < total) & (np.round(gain, TIE_DIGITS) >= target)
-        open_ = low < high
-        low = np.where(open_ & buys, middle + 1, low)
-        high = np.where(open_ & ~buys, middle, high)
-    return low
+
+    def buys(n: np.ndarray) -> np.ndarray:
+        gain = wanted.worth(np.minimum((n + 1) * size, total)) - wanted.worth(n * size)
+        return (n * size < total) & (np.round(gain, TIE_DIGITS) >= target)
+
+    # pack number `high` is never bought: its credits start at or past D
+    return count_while(buys, np.minimum(np.ceil(total / size), MAX_PACKS).astype(np.int64) + 1)
 
 
-def credits(excess: np.ndarray, value: np.ndarray, configs: list[Config],
+def credits(excess: np.ndarray, included: np.ndarray, values: Values, configs: list[Config],
             resources: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Units of rated resources served with credits, per (K, J, R), and what
-    users pay for credits, per (K, J) (spec section 8, steps 1-4)."""
+    users pay for credits, per (K, J) (spec section 8, steps 1-4; section 9,
+    step 4 where a rated resource's value declines)."""
     K, J, R = excess.shape
     bought = np.zeros_like(excess)
     payments = np.zeros((K, J))
     js = [j for j, c in enumerate(configs) if c.rates]
     if not js:
         return bought, payments
-    rs = [r for r, name in enumerate(resources) if any(name in configs[j].rates for j in js)]
-    rate = np.array([[configs[j].rates.get(resources[r], np.nan) for r in rs] for j in js])[None]
+    offers = [configs[j] for j in js]
+    rs = [r for r, name in enumerate(resources) if any(name in c.rates for c in offers)]
+    rate = np.array([[c.rates.get(resources[r], np.nan) for r in rs] for c in offers])[None]
     unrated = np.isnan(rate)
     rate = np.where(unrated, 1.0, rate)
     e = np.where(unrated, 0.0, excess[:, js][:, :, rs])
-    v = np.broadcast_to(value[:, :, rs], e.shape)
+    units, paid = _flat_credits(e, values.first[:, :, rs], rate, unrated, offers)
+    worth = values.take(rs)
+    declining = (worth.declines & ~unrated).any(axis=2)
+    if declining.any():
+        more, more_paid = _declining_credits(e, included[:, js][:, :, rs], worth, rate, offers)
+        units = np.where(declining[:, :, None], more, units)
+        paid = np.where(declining, more_paid, paid)
+    for i, r in enumerate(rs):
+        bought[:, js, r] = units[:, :, i]
+    payments[:, js] = paid
+    return bought, payments
+
+
+def _flat_credits(e: np.ndarray, value: np.ndarray, rate: np.ndarray, unrated: np.ndarray,
+                  configs: list[Config]) -> tuple[np.ndarray, np.ndarray]:
+    """Section 8 with flat values: (K, J, P) units bought of the rated
+    resources (in declaration order) and (K, J) payments."""
+    K, J, _ = e.shape
+    v = np.broadcast_to(value, e.shape)
     key = np.where(unrated, np.inf, -np.round(v / rate, PER_CREDIT_DIGITS))
     order = np.argsort(key, axis=2, kind="stable")  # unrated last, with nothing wanted
     e, v = np.take_along_axis(e, order, axis=2), np.take_along_axis(v, order, axis=2)
     rate = np.take_along_axis(np.broadcast_to(rate, e.shape), order, axis=2)
 
     # 1. included credits, spent along the order
-    left = np.broadcast_to(np.array([configs[j].credits or 0.0 for j in js]), (K, len(js))).copy()
+    left = np.broadcast_to(np.array([c.credits or 0.0 for c in configs]), (K, J)).copy()
     units = np.zeros_like(e)
     for p in range(e.shape[2]):
         units[:, :, p] = np.minimum(e[:, :, p], left / rate[:, :, p])
         left = np.maximum(left - units[:, :, p] * rate[:, :, p], 0.0)
     wanted = _List(v, rate, e - units)
-    paid = np.zeros((K, len(js)))
+    paid = np.zeros((K, J))
 
     # 3. credit overage: every still-wanted unit worth at least its price in credits
-    overage = np.array([np.nan if configs[j].credit_overage is None else configs[j].credit_overage for j in js])
+    overage = np.array([np.nan if c.credit_overage is None else c.credit_overage for c in configs])
     for p in range(e.shape[2]):
         buys = ~np.isnan(overage) & (v[:, :, p] >= overage * rate[:, :, p])
         units[:, :, p] += np.where(buys, e[:, :, p] - units[:, :, p], 0.0)
         paid = paid + np.where(buys, overage * (wanted.length[:, :, p]), 0.0)
 
     # 4. credit packs
-    has_pack = np.array([configs[j].credit_pack is not None for j in js])
+    has_pack = np.array([c.credit_pack is not None for c in configs])
     if has_pack.any():
-        size = np.array([configs[j].credit_pack[0] if configs[j].credit_pack else 1.0 for j in js])
-        price = np.array([configs[j].credit_pack[1] if configs[j].credit_pack else 0.0 for j in js])
+        size = np.array([c.credit_pack[0] if c.credit_pack else 1.0 for c in configs])
+        price = np.array([c.credit_pack[1] if c.credit_pack else 0.0 for c in configs])
         packs = np.where(has_pack, _packs(wanted, size, price), 0)
         units += wanted.reached(np.minimum(packs * size, wanted.total))
         paid = paid + packs * price
 
     restored = np.zeros_like(units)
     np.put_along_axis(restored, order, units, axis=2)
-    for i, r in enumerate(rs):
-        bought[:, js, r] = restored[:, :, i]
-    payments[:, js] = paid
-    return bought, payments
+    return restored, paid
+
+
+class _Levels:
+    """The rated units wanted beyond the quotas, read through a level of
+    value per credit (the twin of evaluator.declining_credits): arrays
+    (K, J, P) over the rated resources in declaration order."""
+
+    def __init__(self, e: np.ndarray, inc: np.ndarray, worth: Values, rate: np.ndarray):
+        self.e, self.inc, self.values, self.rate = e, inc, worth, rate
+        self.wanted = e > 0.0
+        self.flat = ~worth.declines & self.wanted
+        top = np.where(worth.declines, worth.unit(inc) / rate, np.round(worth.first / rate, PER_CREDIT_DIGITS))
+        bottom = np.where(worth.declines, worth.unit(inc + e) / rate, top)
+        self.top = np.where(self.wanted, top, np.nan)
+        levels = np.concatenate([self.top, np.where(self.wanted, bottom, np.nan)], axis=2)
+        self.levels = -np.sort(-levels, axis=2)  # highest first, NaN (nothing) last
+        self.total = self.credits(e)
+
+    def credits(self, units: np.ndarray) -> np.ndarray:
+        total = np.zeros(units.shape[:2])
+        for p in range(units.shape[2]):
+            total = total + self.rate[:, :, p] * units[:, :, p]
+        return total
+
+    def above(self, level: np.ndarray) -> np.ndarray:
+        """Units worth more than `level` per credit."""
+        declining = np.minimum(self.values.usage, np.maximum(self.inc, self.values.unit_at(level * self.rate))) - self.inc
+        flat = np.where(self.top > level, self.e, 0.0)
+        return np.where(self.wanted, np.where(self.flat, flat, declining), 0.0)
+
+    def reach(self, c: np.ndarray) -> np.ndarray:
+        """Units that the first c credits of the list serve."""
+        units = np.zeros_like(self.e)
+        done = c <= 0.0
+        before, before_credits = np.zeros_like(self.e), np.zeros_like(c)
+        for i in range(self.levels.shape[2]):
+            level = self.levels[:, :, i]
+            active = ~done & ~np.isnan(level)
+            now = self.above(level[:, :, None])
+            credits_above = self.credits(now)
+            between = active & (c < credits_above)  # between the level before and this one
+            share = (c - before_credits) / np.where(between, credits_above - before_credits, 1.0)
+            units = np.where(between[:, :, None], before + share[:, :, None] * (now - before), units)
+            here = self.flat & (self.top == level[:, :, None])
+            credits_here = credits_above.copy()
+            for p in range(here.shape[2]):
+                credits_here = np.where(here[:, :, p], credits_here + self.rate[:, :, p] * self.e[:, :, p],
+                                        credits_here)
+            inside = active & ~between & (c <= credits_here)  # within the flat resources at this level
+            left = c - credits_above
+            filled = now.copy()
+            for p in range(here.shape[2]):
+                take = np.minimum(self.e[:, :, p], left / self.rate[:, :, p])
+                filled[:, :, p] = np.where(here[:, :, p], take, now[:, :, p])
+                left = np.where(here[:, :, p], np.maximum(left - take * self.rate[:, :, p], 0.0), left)
+            units = np.where(inside[:, :, None], filled, units)
+            onward = active & ~between & ~inside
+            before = np.where(onward[:, :, None], np.where(here, self.e, now), before)
+            before_credits = np.where(onward, credits_here, before_credits)
+            done = done | between | inside
+        return np.where(done[:, :, None], units, self.e)
+
+    def worth(self, c: np.ndarray) -> np.ndarray:
+        """What the first c credits of the list serve is worth."""
+        each = self.values.worth(self.inc, self.reach(c))
+        total = np.zeros(c.shape)
+        for p in range(each.shape[2]):
+            total = total + each[:, :, p]
+        return total
+
+
+def _declining_credits(e: np.ndarray, inc: np.ndarray, worth: Values, rate: np.ndarray,
+                       configs: list[Config]) -> tuple[np.ndarray, np.ndarray]:
+    """Section 9, step 4: (K, J, P) units bought of the rated resources (in
+    declaration order) and (K, J) payments."""
+    K, J, _ = e.shape
+    levels = _Levels(e, inc, worth, rate)
+    granted = np.broadcast_to(np.array([c.credits or 0.0 for c in configs]), (K, J))
+    spent = np.minimum(granted, levels.total)
+    first = levels.reach(spent)
+    still = levels.total - spent  # D
+    units, paid = first, np.zeros((K, J))
+
+    overage = np.array([np.nan if c.credit_overage is None else c.credit_overage for c in configs])
+    if (~np.isnan(overage)).any():
+        price = overage[None, :, None]
+        flat = np.where(worth.first >= price * rate, e, 0.0)
+        at_least = np.where(levels.flat, flat, np.where(levels.wanted, levels.above(overage[None, :, None]), 0.0))
+        served = np.maximum(first, at_least)
+        units = np.where(np.isnan(price), units, served)
+        paid = np.where(np.isnan(overage), paid, overage * levels.credits(served - first))
+
+    has_pack = np.array([c.credit_pack is not None for c in configs])
+    if has_pack.any():
+        size = np.array([c.credit_pack[0] if c.credit_pack else 1.0 for c in configs])
+        price = np.array([c.credit_pack[1] if c.credit_pack else 0.0 for c in configs])
+        target = np.round(price, TIE_DIGITS)
+
+        def buys(n: np.ndarray) -> np.ndarray:
+            gain = levels.worth(spent + np.minimum((n + 1) * size, still)) - levels.worth(spent + n * size)
+            return (n * size < still) & (np.round(gain, TIE_DIGITS) >= target)
+
+        high = np.where(has_pack, np.minimum(np.ceil(still / size), MAX_PACKS), 0.0).astype(np.int64)
+        packs = count_while(buys, high)
+        units = np.where(has_pack[None, :, None], levels.reach(spent + np.minimum(packs * size, still)), units)
+        paid = np.where(has_pack, packs * price, paid)
+    return units, paid

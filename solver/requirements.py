@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planlang.format import expr_text
-from planlang.linear import Linear, linearize
+from planlang.linear import STRUCTURAL, Linear, linearize
 from planlang.model import Require
 from solver.compile import Compiled
 from solver.evaluator import TOLERANCE
@@ -122,10 +122,7 @@ def _side(form: Linear, compiled: Compiled, plans: list[str], picks: list[np.nda
     for (function, args), c in form.terms.items():
         axis = plans.index(args[0])
         configs = [compiled.configs[j] for j in picks[axis]]
-        if function == "price":
-            values = np.array([cfg.price for cfg in configs])
-        else:
-            values = np.array([cfg.quota.get(args[1], 0.0) for cfg in configs])
+        values = np.array([cfg.figure(function, *args[1:]) for cfg in configs])
         view = [1] * len(plans)
         view[axis] = len(configs)
         values = values.reshape(view)
@@ -174,7 +171,7 @@ def conflicts(compiled: Compiled, index: int, require: Require) -> Conflicts:
 
 def is_structural(require: Require) -> bool:
     functions = linearize(require.left).functions() | linearize(require.right).functions()
-    return bool(functions & {"price", "quota"})
+    return bool(functions & STRUCTURAL)
 
 
 def compile_requirements(compiled: Compiled) -> tuple[list[Row], list[Conflicts]]:
@@ -188,12 +185,12 @@ def compile_requirements(compiled: Compiled) -> tuple[list[Row], list[Conflicts]
 
 
 def objective_on_configs(compiled: Compiled) -> np.ndarray:
-    """The part of the objective that depends on the catalog alone (price
-    terms), per configuration, as maximized."""
+    """The part of the objective that depends on the catalog alone (figures
+    of plan items, e.g. prices), per configuration, as maximized."""
     out = np.zeros(len(compiled.configs))
     for (function, args), c in compiled.objective.terms.items():
-        if function == "price":
+        if function in STRUCTURAL:
             for j in compiled.configs_of(args[0]):
-                out[j] += c * compiled.configs[j].price
+                out[j] += c * compiled.configs[j].figure(function, *args[1:])
     return out if compiled.sense == "maximize" else -out
 

@@ -77,7 +77,8 @@ class BucketResult(_Result):
     utility: float | None = None  # per user, on the plan taken
     outside: float = 0.0
     usage: dict[str, float] = {}  # demanded per user (results, for an outcome)
-    served: dict[str, float] = {}  # served per user on the plan taken
+    served: dict[str, float] = {}  # served per user on the plan taken (0 off every plan)
+    value: float | None = None  # per user: what the served units and features are worth, before payments
     breakage: float = 0.0  # per user: credits granted but not spent
 
 

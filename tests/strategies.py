@@ -142,7 +142,11 @@ def segment(draw, name: str, resources: list[str], features: list[str], cur: str
     for res in used:
         items.append(draw(usage(res, buckets if listed else None)))
     for target in draw(st.lists(st.sampled_from(resources + features), unique=True)) if resources + features else []:
-        items.append(Worth(target=ref(target), amount=money(draw(cents) / 100, cur)))
+        amount = draw(cents) / 100
+        last = None
+        if target in resources and draw(st.booleans()):  # a value that falls with use to at most the first's
+            last = money(draw(st.integers(0, round(amount * 10_000))) / 10_000, cur)
+        items.append(Worth(target=ref(target), amount=money(amount, cur), last=last))
     if draw(st.booleans()):
         items.append(Setting(key=ref("outside"), value=money(draw(cents), cur)))
     return Segment(name=ref(name), items=tuple(_with_trivia(draw, i) for i in items))
@@ -230,7 +234,12 @@ def requirement(draw, plans: list[Plan], gpus: list[Gpu], resources: list[str], 
         kinds.append("gpu")
     if resources and len(names) >= 1:
         kinds.append("quota")
-    kind = draw(st.sampled_from(kinds))
+    kind = draw(st.sampled_from(kinds + ["item"]))
+    if kind == "item":
+        item = draw(item_requirement(plans, cur))
+        if item is not None:
+            return item
+        kind = "margin"
     share = draw(st.integers(-50, 90))  # a negative literal in an expression is a negation
     pct = Percent(value=share) if share >= 0 else Negate(operand=Percent(value=-share))
     op = draw(st.sampled_from([">=", "<=", "=="]))
@@ -301,10 +310,49 @@ def models(draw, size: Size = Size()) -> Model:
 
 
 @st.composite
-def small_models(draw) -> Model:
+def worth(draw, resource: str, cents: int, declining: bool) -> Worth:
+    """`value R = $first`, or (when `declining`, most of the time) a value
+    that falls with use to a last unit's worth at most the first's."""
+    first = money(cents / 100, "$")
+    if not declining or draw(st.integers(0, 3)) == 0:
+        return Worth(target=ref(resource), amount=first)
+    last = draw(st.integers(0, cents))
+    return Worth(target=ref(resource), amount=first, last=money(last / 100, "$"))
+
+
+@st.composite
+def item_requirement(draw, plans: list[Plan], cur: str = "$") -> Require | None:
+    """A requirement on a figure of a plan item (spec section 9): one plan's
+    item against another's of the same kind, or against a number."""
+    figures = []  # (figure, args, amount in the file's terms)
+    for plan in plans:
+        name = plan.name.name
+        figures += [("overage", (name, i.resource.name)) for i in plan.overages + plan.tiered]
+        figures += [(f, (name, i.resource.name)) for i in plan.packs for f in ("pack", "pack_size")]
+        figures += [("rate", (name, i.resource.name)) for i in plan.rates]
+        figures += [("credits", (name,))] if plan.credits is not None else []
+        figures += [("credit_pack", (name,))] if plan.credit_pack is not None else []
+        figures += [("credit_overage", (name,))] if plan.credit_overage is not None else []
+    if not figures:
+        return None
+    function, args = draw(st.sampled_from(figures))
+    twins = [(f, a) for f, a in figures if f == function and a != args]
+    if twins and draw(st.booleans()):
+        _, other = draw(st.sampled_from(twins))
+        return Require(left=term(function, *args), op=draw(st.sampled_from([">=", "<=", "=="])),
+                       right=term(function, *other))
+    op = draw(st.sampled_from([">=", "<="]))
+    bound = {"overage": 0.05, "credit_overage": 0.03, "pack": 6, "credit_pack": 1.5}.get(function)
+    right = money(bound, cur) if bound is not None else Number(value=draw(st.integers(1, 100)))
+    return Require(left=term(function, *args), op=op, right=right)
+
+
+@st.composite
+def small_models(draw, declining: bool = False) -> Model:
     """Models whose every catalog a brute force can evaluate (at most a few
     hundred), with numbers that make users hesitate between plans: every
-    construct of the language appears with a fair chance."""
+    construct of the language appears with a fair chance. `declining`: values
+    that fall with use (spec section 9) and requirements on plan items."""
     statements: list = []
     fleet = draw(st.booleans())
     gpu_items = [Setting(key=ref("hourly"), value=Rate(money=money(draw(st.integers(50, 400)) / 100, "$"), per="hour"))]
@@ -349,7 +397,7 @@ def small_models(draw) -> Model:
                     low=Number(value=low), high=Number(value=low + draw(st.integers(0, 100))))))
             else:
                 items.append(Usage(resource=ref(r), op="=", value=Number(value=draw(st.integers(0, 60)))))
-            items.append(Worth(target=ref(r), amount=money(draw(st.integers(0, 60)) / 100, "$")))
+            items.append(draw(worth(r, draw(st.integers(0, 60)), declining)))
         for f in features:
             items.append(Worth(target=ref(f), amount=money(draw(st.integers(0, 8)), "$")))
         if draw(st.booleans()):
@@ -422,6 +470,8 @@ def small_models(draw) -> Model:
                                       right=term("quota", b, draw(st.sampled_from(resources)))))
         elif kind == "gpu" and fleet:
             statements.append(Require(left=term("gpu", "g"), op="<=", right=Percent(value=draw(st.integers(10, 100)))))
+    if declining and draw(st.booleans()):
+        statements += [r for r in [draw(item_requirement(plans))] if r is not None]
     objective = draw(st.sampled_from(["margin", "margin", "revenue", "users", "cost", "plan"]))
     if objective == "cost":
         statements.append(Objective(sense="minimize", expr=term("cost")))
@@ -453,11 +503,13 @@ def tier_list(draw, choices: bool) -> tuple[str, tuple[Tier, ...], int]:
 
 
 @st.composite
-def small_credit_models(draw) -> Model:
+def small_credit_models(draw, declining: bool = False) -> Model:
     """Small models whose plans sell in credits and tiers, with the cases
     that are easy to get wrong drawn often: ties in value per credit (values
     and rates in proportion), packs bigger than what is wanted, credits as
-    a hard cap, volume tiers, tier prices given as choices."""
+    a hard cap, volume tiers, tier prices given as choices. `declining`:
+    values that fall with use (section 9), mixed with flat ones, and
+    requirements on plan items."""
     statements: list = [Gpu(name=ref("g"), items=(Setting(key=ref("hourly"), value=Rate(
         money=money(draw(st.integers(50, 400)) / 100, "$"), per="hour")),))]
     resources = ["a", "b", "c"][: draw(st.integers(2, 3))]
@@ -475,7 +527,7 @@ def small_credit_models(draw) -> Model:
                 draw(st.lists(st.integers(0, 150), min_size=k, max_size=k)))))
             items.append(Usage(resource=ref(r), op="=", value=value))
             # values in whole cents from a short list, so that value per credit often ties
-            items.append(Worth(target=ref(r), amount=money(draw(st.sampled_from([0, 1, 2, 3, 4, 6, 8, 12])) / 100, "$")))
+            items.append(draw(worth(r, draw(st.sampled_from([0, 1, 2, 3, 4, 6, 8, 12])), declining)))
         if draw(st.booleans()):
             items.append(Setting(key=ref("outside"), value=money(draw(st.integers(0, 5)), "$")))
         statements.append(Segment(name=ref(f"s{s}"), items=tuple(items)))
@@ -528,6 +580,8 @@ def small_credit_models(draw) -> Model:
     if len(plans) > 1 and draw(st.booleans()):
         statements.append(Require(left=term("users", plans[0].name.name), op=">=",
                                   right=Percent(value=draw(st.integers(0, 40)))))
+    if declining and draw(st.booleans()):
+        statements += [r for r in [draw(item_requirement(plans))] if r is not None]
     if draw(st.booleans()):
         statements.append(Objective(sense="maximize", expr=term(draw(st.sampled_from(["revenue", "users"])))))
     return Model(statements=tuple(statements))

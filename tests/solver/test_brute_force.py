@@ -2,7 +2,8 @@
 catalog the brute force also finds best; HiGHS against CBC; and the
 vectorized enumeration (--solver enumerate) against brute force too. The
 brute force evaluates every catalog with the independent evaluator, so on
-models sold in credits and tiers (section 8) the three agree as well."""
+models sold in credits and tiers (section 8), and with values that decline
+and requirements on plan items (section 9), the three agree as well."""
 
 import pytest
 from brute import brute_force, close
@@ -87,6 +88,24 @@ def test_credits_and_tiers_enumeration_matches_brute_force(model):
 @given(small_credit_models())
 def test_credits_and_tiers_highs_and_cbc_agree(model):
     highs_agrees_with_cbc(through_language(model))
+
+
+@settings(max_examples=200)
+@given(small_models(declining=True))
+def test_declining_values_milp_matches_brute_force(model):
+    agree(through_language(model))
+
+
+@settings(max_examples=200)
+@given(small_credit_models(declining=True))
+def test_declining_values_in_credits_and_tiers_milp_matches_brute_force(model):
+    agree(through_language(model))
+
+
+@settings(max_examples=120)
+@given(small_credit_models(declining=True))
+def test_declining_values_enumeration_matches_brute_force(model):
+    agree(through_language(model), backend="enumerate")
 
 
 SMALL = [p for p in EXAMPLES if catalogs(planlang.load(p)) <= 10_000]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, SPEC
+from oneuser import BASE, only_option
 from typer.testing import CliRunner
 
 import planlang
@@ -31,22 +32,6 @@ plan studio optional {
   overage message graduated [10K at $0.004, 100K at $0.003, unlimited at $0.002]
 }
 """
-BASE = """
-gpu g { hourly = $3.60/hour }
-resource image { gpu = 1 s on g }
-resource video { gpu = 10 s on g }
-resource message { cost = $0.0001 }
-"""
-
-
-def only_option(body: str, **choices):
-    """What the one user of a one-bucket segment does on the one plan `p`."""
-    model = planlang.loads(BASE + body)
-    config = next(c for c in expand_plans(model)["p"] if all(dict(c.choices)[k] == v for k, v in choices.items()))
-    (placement,) = evaluate(model, {"p": config}).placements
-    return placement.option
-
-
 # ---- tiered overage ------------------------------------------------------------------
 
 
