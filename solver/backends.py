@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -37,6 +37,26 @@ class Options:
     threads: int = 1
     solution_limit: int | None = None  # stop after this many improving catalogs (HiGHS only; deterministic)
     start: bool = True  # HiGHS starts from the best catalog a local search finds (solver/heuristic.py)
+    deadline: float | None = None  # time.monotonic() by which everything solved must end: see started()
+
+    def started(self) -> "Options":
+        """These options with `time_limit` turned into a deadline for all
+        that is solved from now on (the main solve, then explanations and
+        shadow prices share what is left); once: a deadline already set stays."""
+        if self.time_limit is None or self.deadline is not None:
+            return self
+        return replace(self, deadline=time.monotonic() + self.time_limit)
+
+    def seconds_left(self) -> float | None:
+        """What a solve started now may take: the rest of the deadline, or
+        `time_limit` for a solve on its own, or None (no limit)."""
+        if self.deadline is None:
+            return self.time_limit
+        return max(self.deadline - time.monotonic(), 0.0)
+
+    @property
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
 
 @dataclass
@@ -54,6 +74,8 @@ def solve(problem: Problem, options: Options) -> Result:
     if options.backend not in BACKENDS:
         raise ValueError(f"unknown solver '{options.backend}'; choose one of {', '.join(BACKENDS)}")
     started = time.perf_counter()
+    if options.out_of_time:
+        return Result("no solution", message="the time limit was reached")
     result = _highs(problem, options) if options.backend == "highs" else _pulp(problem, options)
     result.seconds = time.perf_counter() - started
     return result
@@ -90,8 +112,8 @@ def _highs(problem: Problem, options: Options) -> Result:
     h.setOptionValue("mip_rel_gap", options.gap)
     h.setOptionValue("mip_feasibility_tolerance", FEASIBILITY_TOLERANCE)
     h.setOptionValue("primal_feasibility_tolerance", FEASIBILITY_TOLERANCE)
-    if options.time_limit is not None:
-        h.setOptionValue("time_limit", float(options.time_limit))
+    if options.seconds_left() is not None:
+        h.setOptionValue("time_limit", float(options.seconds_left()))
     if options.solution_limit is not None:
         h.setOptionValue("mip_max_improving_sols", int(options.solution_limit))
     lp = highspy.HighsLp()
@@ -176,14 +198,22 @@ def to_pulp(problem: Problem):
 def _pulp(problem: Problem, options: Options) -> Result:
     import pulp
 
+    built = time.perf_counter()
     model, variables = to_pulp(problem)
+    left = options.seconds_left()  # building PuLP's model took part of the time
+    if left is not None:
+        if left <= 0.0:
+            return Result("no solution", message="the time limit was reached")
+        # PuLP then writes the model to a file for the solver's process and reads the answer
+        # back, outside the solver's own clock: keep about as long as the build took for that
+        left = max(left - (time.perf_counter() - built), left / 2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PULP_CBC_CMD's deprecation notice
         if options.backend == "cbc":
-            engine = pulp.PULP_CBC_CMD(msg=False, timeLimit=options.time_limit, gapRel=options.gap,
+            engine = pulp.PULP_CBC_CMD(msg=False, timeLimit=left, gapRel=options.gap,
                                        threads=options.threads)
         else:
-            engine = pulp.HiGHS(msg=False, timeLimit=options.time_limit, gapRel=options.gap,
+            engine = pulp.HiGHS(msg=False, timeLimit=left, gapRel=options.gap,
                                 threads=options.threads,
                                 mip_feasibility_tolerance=FEASIBILITY_TOLERANCE,
                                 primal_feasibility_tolerance=FEASIBILITY_TOLERANCE)

@@ -199,7 +199,7 @@ def solve(
     file: Annotated[Path, typer.Argument(help="the .plan file")],
     json_output: Annotated[bool, typer.Option("--json", help="Print the solution as JSON, and nothing else.")] = False,
     solver_name: Annotated[str, typer.Option("--solver", help="highs (default), cbc, highs-pulp, or enumerate (tries every catalog; small files only)")] = "highs",
-    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Stop after this many seconds with the best catalog found.")] = None,
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds for the whole command: the search stops with the best catalog found, and --explain prices what time is left.")] = None,
     gap: Annotated[float, typer.Option("--gap", help="Stop within this relative gap of the optimum (0.01 = 1%).")] = 0.0,
     explain: Annotated[bool, typer.Option("--explain", help="Add unit economics per bucket and what each requirement costs (shadow prices).")] = False,
 ) -> None:
@@ -209,7 +209,7 @@ def solve(
     from solver.report import print_explained, print_solution
     from solver.optimize import SolveInputError, solve as solve_model
 
-    options = _options(solver_name, time_limit, gap)
+    options = _options(solver_name, time_limit, gap).started()  # a deadline for the whole command
     model, _, report = load_file(file)
     if model is None:
         typer.echo(report, err=True)

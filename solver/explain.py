@@ -5,7 +5,9 @@ capacities) that cannot hold together, though any one of them could be
 dropped to make the rest hold. Then, for each member, an elastic solve lets
 that one alone give as little as it must while everything else holds, and
 says how far: "margin >= 30% reaches at most 24.1% of revenue", "the others
-need 12% more h100 capacity".
+need 12% more h100 capacity". Under a time limit that runs out, the set is
+the requirements not yet cleared (they still cannot hold together, but may
+not all be needed).
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ def explain_infeasible(compiled: Compiled, rows: list[Row], rules: list[Conflict
     needed = list(keys)
     for key in keys:
         trial = set(needed) - {key}
-        if not _feasible(compiled, rows, rules, trial, options):
+        feasible = _feasible(compiled, rows, rules, trial, options)
+        if options.out_of_time:  # undecided: keep the rest, a conflicting set if not the smallest
+            break
+        if not feasible:
             needed.remove(key)
     by_key = {c.key: c for c in everything}
     needed.sort(key=lambda k: by_key[k].line)
@@ -48,7 +53,7 @@ def _how_far(compiled: Compiled, rows, rules, constraint: Constraint, keys: set[
     problem = build(compiled, rows, rules, enforce=keys, elastic={constraint.key})
     result = backends.solve(problem, options)
     if result.status not in ("optimal", "feasible"):
-        return None
+        return "not measured: the time limit came first" if options.out_of_time else None
     offered = {j for j, column in enumerate(problem.offer) if result.values[column] > 0.5}
     catalog = {compiled.configs[j].plan: compiled.configs[j] for j in offered}
     evaluation = evaluate(compiled.model, catalog, compiled.economics, compiled.buckets)

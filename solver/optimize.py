@@ -39,11 +39,16 @@ def solve(model: Model, options: Options | None = None, *, explain: bool = False
     """The best catalog of `model` (a checked model: see planlang.load).
     `settings` are Options' fields (backend="cbc", time_limit=10, gap=0.01);
     `explain` adds what each requirement and fleet costs (Solution.bounds)."""
-    options = replace(options or Options(), **settings)
+    options = replace(options or Options(), **settings).started()  # the time limit counts the compile too
     return solve_compiled(compile_model(model), options, explain=explain)
 
 
 def solve_compiled(compiled: Compiled, options: Options, explain: bool = False) -> Solution:
+    """The best catalog of a compiled model. A time limit is a deadline for
+    all of it: the main solve, then the infeasibility explanation or the
+    shadow prices (`explain`) share what is left, and say what they did not
+    finish."""
+    options = options.started()
     base = _blank(compiled)
     if not compiled.configs:
         raise SolveInputError("the file has no plan to offer: declare at least one `plan`")

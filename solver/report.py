@@ -230,7 +230,9 @@ def bounds_table(solution: Solution) -> Table:
     table.add_column("found by moving")
     for b in solution.bounds or []:
         without = "—" if b.without is None else amount(b.without, cur)
-        if b.shadow_price is None:
+        if b.timed_out:
+            shadow, moved = "—", "not priced: the time limit came first"
+        elif b.shadow_price is None:
             shadow, moved = "—", "no single number to move" if b.path is None else "no better catalog found"
         elif not b.binding:
             shadow, moved = amount(0.0, cur), "not binding"

@@ -74,22 +74,22 @@ def bound_values(compiled: Compiled, offered: set[int], options: Options,
     optimal catalog `offered`; `now` is its objective as maximized, when
     already proven (else it is solved for)."""
     import planlang
-    from planlang.format import expr_text
 
+    if options.out_of_time:  # nothing left to price with
+        return [entry.model_copy(update={"timed_out": True}) for _, entry in _entries(compiled)]
     text = planlang.dumps(compiled.model)  # the numbers are moved in canonical text
     source = (text, planlang.loads(text, compiled.model.path))
     requirements = compile_requirements(compiled)
     if now is None:
         now = _objective(compiled, options, requirements=requirements)
-    keys = {f"require:{i}" for i in range(len(compiled.model.requirements))}
-    keys |= {f"fleet:{name}" for name, pool in compiled.economics.pools.items() if pool.capacity is not None}
+    keys = {key for key, _ in _entries(compiled)}
 
     def priced(key: str, entry: BoundValue, path: str | None, direction, move) -> BoundValue:
         """`direction(bound, step)`: +1 or -1, the way that loosens; `move(bound, signed)`:
         (the compiled model with the bound moved, units the shadow price is per)."""
         without = _objective(compiled, options, keys - {key}, requirements)
         if now is None or without is None:
-            return entry.model_copy(update={"path": path})
+            return entry.model_copy(update={"path": path, "timed_out": options.out_of_time})
         entry = entry.model_copy(update={"path": path, "without": without - now,
                                          "binding": _improves(without - now, now)})
         if path is None:
@@ -109,19 +109,28 @@ def bound_values(compiled: Compiled, offered: set[int], options: Options,
         if step is not None:
             entry.step, entry.gain = sign * step, gain
             entry.shadow_price = gain / units
+        entry.timed_out = step is None and options.out_of_time
         return entry
 
     out = []
-    for i, require in enumerate(compiled.model.requirements):
-        entry = BoundValue(requirement=f"{expr_text(require.left)} {require.op} {expr_text(require.right)}",
-                           line=require.span.line, unit="unit of the bound")
+    for key, entry in _entries(compiled):
+        if key.startswith("fleet:"):
+            name = key.split(":", 1)[1]
+
+            def more_gpus(fleet: float, signed: float, name=name, capacity=compiled.economics.pools[name].capacity):
+                moved = _moved(compiled, source, f"gpu.{name}.fleet", fleet + signed)
+                return moved, moved.economics.pools[name].capacity - capacity
+
+            out.append(priced(key, entry, f"gpu.{name}.fleet", lambda fleet, step: 1.0, more_gpus))
+            continue
+        i = int(key.split(":", 1)[1])
         try:
             locate(source[1], f"require.{i + 1}")
             path = f"require.{i + 1}"
         except EditError:
             path = None
 
-        def loosening(bound: float, step: float, path=path, i=i, op=require.op) -> float:
+        def loosening(bound: float, step: float, path=path, i=i, op=compiled.model.requirements[i].op) -> float:
             """+1 when raising the number loosens the requirement (its slack on
             the optimal catalog grows), else -1; linear, so one look tells."""
             if op == "==":
@@ -132,18 +141,24 @@ def bound_values(compiled: Compiled, offered: set[int], options: Options,
         def move(bound: float, signed: float, path=path):
             return _moved(compiled, source, path, bound + signed), abs(signed)
 
-        out.append(priced(f"require:{i}", entry, path, loosening, move))
+        out.append(priced(key, entry, path, loosening, move))
+    return out
+
+
+def _entries(compiled: Compiled) -> list[tuple[str, BoundValue]]:
+    """Every requirement and fleet, unpriced, keyed as milp.Constraint keys."""
+    from planlang.format import expr_text
+
+    out = []
+    for i, require in enumerate(compiled.model.requirements):
+        out.append((f"require:{i}", BoundValue(
+            requirement=f"{expr_text(require.left)} {require.op} {expr_text(require.right)}",
+            line=require.span.line, unit="unit of the bound")))
     for name, pool in compiled.economics.pools.items():
-        if pool.capacity is None:
-            continue
-        entry = BoundValue(requirement=f"gpu({name}) <= its fleet's capacity",
-                           line=compiled.model.gpus[name].span.line, unit="busy GPU-hour")
-
-        def more_gpus(fleet: float, signed: float, name=name, capacity=pool.capacity):
-            moved = _moved(compiled, source, f"gpu.{name}.fleet", fleet + signed)
-            return moved, moved.economics.pools[name].capacity - capacity
-
-        out.append(priced(f"fleet:{name}", entry, f"gpu.{name}.fleet", lambda fleet, step: 1.0, more_gpus))
+        if pool.capacity is not None:
+            out.append((f"fleet:{name}", BoundValue(requirement=f"gpu({name}) <= its fleet's capacity",
+                                                    line=compiled.model.gpus[name].span.line,
+                                                    unit="busy GPU-hour")))
     return out
 
 

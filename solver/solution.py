@@ -123,6 +123,7 @@ class BoundValue(_Result):
     unit: str = ""  # what shadow_price is per
     without: float | None = None  # how much the objective improves with the requirement dropped
     binding: bool = False  # it holds the objective back: dropping it would gain
+    timed_out: bool = False  # the time limit ended its pricing before an answer
 
 
 class SolverInfo(_Result):
