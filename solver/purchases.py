@@ -30,15 +30,17 @@ class Values:
     last: np.ndarray
     usage: np.ndarray
 
-    @property
-    def declines(self) -> np.ndarray:
-        return (self.last < self.first) & (self.usage > 0.0)
+    def __post_init__(self):
+        self.declines = (self.last < self.first) & (self.usage > 0.0)
+        self.all_flat = not self.declines.any()  # the common case: every formula is the flat one
 
     def take(self, index) -> "Values":
         """The resources at `index` (an int drops the resource axis)."""
         return Values(self.first[:, :, index], self.last[:, :, index], self.usage[:, :, index])
 
     def unit(self, i: np.ndarray) -> np.ndarray:  # w(i)
+        if self.all_flat:
+            return np.broadcast_to(self.first, np.broadcast_shapes(self.first.shape, np.shape(i)))
         declines = self.declines
         return np.where(declines, self.first - (self.first - self.last) * i / np.where(declines, self.usage, 1.0),
                         self.first)
@@ -49,6 +51,8 @@ class Values:
 
     def worth(self, start: np.ndarray, units: np.ndarray) -> np.ndarray:
         """What `units` units from unit `start` on are worth."""
+        if self.all_flat:
+            return self.first * units
         end = start + units
         return np.where(self.declines, (end - start) * (self.unit(start) + self.unit(end)) / 2.0, self.first * units)
 
@@ -69,9 +73,11 @@ def count_while(buys, high: np.ndarray) -> np.ndarray:
 
 def overage(values: Values, included: np.ndarray, excess: np.ndarray, price: np.ndarray) -> np.ndarray:
     """Units bought beyond the quota at `price` (NaN: no overage) each."""
-    declining = np.minimum(values.usage, np.maximum(included, values.unit_at(price))) - included
     flat = np.where(values.first >= price, excess, 0.0)
-    return np.where(np.isnan(price), 0.0, np.where(values.declines, declining, flat))
+    if not values.all_flat:
+        declining = np.minimum(values.usage, np.maximum(included, values.unit_at(price))) - included
+        flat = np.where(values.declines, declining, flat)
+    return np.where(np.isnan(price), 0.0, flat)
 
 
 def packs(values: Values, included: np.ndarray, excess: np.ndarray, size: np.ndarray,
@@ -141,9 +147,10 @@ def tiered(excess: np.ndarray, included: np.ndarray, values: Values, configs: li
         below = np.zeros(len(js))
         for t in range(bounds.shape[1]):
             candidates.append((np.where(bounds[:, t] < e, bounds[:, t], 0.0), bounds[:, t] < e))
-            units = worth.unit_at(prices[:, t]) - inc
-            inside = worth.declines & (below <= units) & (units <= bounds[:, t]) & (0.0 <= units) & (units <= e)
-            candidates.append((np.where(inside, units, 0.0), inside))
+            if not worth.all_flat:
+                units = worth.unit_at(prices[:, t]) - inc
+                inside = worth.declines & (below <= units) & (units <= bounds[:, t]) & (0.0 <= units) & (units <= e)
+                candidates.append((np.where(inside, units, 0.0), inside))
             below = bounds[:, t]
         for units, valid in candidates:
             key = np.round(worth.worth(inc, units) - tier_cost(units, bounds, prices, volume), TIE_DIGITS)
