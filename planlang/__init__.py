@@ -21,7 +21,7 @@ from planlang.model import Model
 from planlang.parser import parse
 from planlang.trivia import attach
 
-__all__ = ["Diagnostic", "Model", "PlanError", "analyze", "dumps", "load", "loads", "read_source"]
+__all__ = ["Diagnostic", "Model", "PlanError", "analyze", "dumps", "fit", "load", "loads", "read_source"]
 
 
 def normalize(text: str) -> str:
@@ -90,3 +90,11 @@ def load(path: str | Path) -> Model:
 def dumps(model: Model) -> str:
     """The canonical text of `model`."""
     return format_model(model)
+
+
+def fit(events, users=None, month=None, buckets=10, columns=None, scale=1.0, progress=None):
+    """Segments fitted from usage events (CSV, Parquet or JSON lines): see
+    planlang.calibrate.fit. Raises planlang.calibrate.FitError on bad input."""
+    from planlang.calibrate import fit as run
+
+    return run(events, users, month, buckets, columns, scale, progress)

@@ -206,7 +206,15 @@ def locate(model: Model, path: str) -> tuple[Node, list[Node]]:
     return node, found
 
 
-def _extent(starts: list[int], node: Node) -> tuple[int, int]:
+def line_starts(text: str) -> list[int]:
+    """Where each line of `text` starts (and, last, its length)."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
+def extent(starts: list[int], node: Node) -> tuple[int, int]:
     """Where `node` is in the text whose lines start at `starts`."""
     span = node.span
     return starts[span.line - 1] + span.column - 1, starts[span.end_line - 1] + span.end_column - 1
@@ -214,17 +222,15 @@ def _extent(starts: list[int], node: Node) -> tuple[int, int]:
 
 def _digits(text: str, starts: list[int], literal: Node) -> tuple[int, int]:
     """Where the number of a written literal (`$30000`, `36 months`) is."""
-    match = _NUMBER.search(text, *_extent(starts, literal))
+    match = _NUMBER.search(text, *extent(starts, literal))
     if match is None:  # pragma: no cover - every literal holds a number
-        raise EditError(f"cannot find the number in '{text[slice(*_extent(starts, literal))]}'")
+        raise EditError(f"cannot find the number in '{text[slice(*extent(starts, literal))]}'")
     return match.start(), match.end()
 
 
 def apply(text: str, model: Model, changes: dict[str, Change]) -> str:
     """`text` (the source of `model`) with the changes made."""
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    starts = line_starts(text)
     edits: list[tuple[int, int, str]] = []
     for path, change in changes.items():
         node, literals = locate(model, path)
@@ -239,11 +245,11 @@ def apply(text: str, model: Model, changes: dict[str, Change]) -> str:
         if target is None:
             raise EditError(f"'{path}' holds {len(literals)} numbers; change it by a factor (x0.5) "
                             "or name one part (.median, .p90, .low, .high, .tier2, .first, .to)")
-        begin, end = _extent(starts, target)
+        begin, end = extent(starts, target)
         first, last = _digits(text, starts, target)
         replacement = text[begin:first] + plain(change.value) + text[last:end]
         if target is not node and isinstance(node, (Values, Range)):  # a list of the one value
-            begin, end = _extent(starts, node)
+            begin, end = extent(starts, node)
             replacement = f"[{replacement}]"
         edits.append((begin, end, replacement))
     edits.sort()

@@ -366,6 +366,9 @@ class Feature(Node):
     name: Ref
 
 
+DEFAULT_BUCKETS = 10
+
+
 class Segment(Block):
     @property
     def users(self) -> Number | None:
@@ -374,6 +377,16 @@ class Segment(Block):
     @property
     def buckets(self) -> Number | None:
         return self.setting("buckets")
+
+    @property
+    def bucket_count(self) -> int:
+        """K: `buckets`, else the length of a usage list, else 10."""
+        if self.buckets is not None:
+            return int(self.buckets.value)
+        for usage in self.usages:
+            if isinstance(usage.value, Values):
+                return len(usage.value.items)
+        return DEFAULT_BUCKETS
 
     @property
     def outside(self) -> Money | None:

@@ -11,9 +11,8 @@ import math
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
-from planlang.model import Lognormal, Model, Number, Segment, Uniform, Values
+from planlang.model import Lognormal, Model, Number, Uniform, Values
 
-DEFAULT_BUCKETS = 10
 _NORMAL = NormalDist()
 Z90 = _NORMAL.inv_cdf(0.9)
 
@@ -49,15 +48,6 @@ class Bucket:
             return self.values.get(resource, 0.0) * units
         end = start + units
         return (end - start) * (self.unit_worth(resource, start) + self.unit_worth(resource, end)) / 2.0
-
-
-def bucket_count(segment: Segment) -> int:
-    if segment.buckets is not None:
-        return int(segment.buckets.value)
-    for usage in segment.usages:
-        if isinstance(usage.value, Values):
-            return len(usage.value.items)
-    return DEFAULT_BUCKETS
 
 
 def _z(level: float) -> float:
@@ -103,7 +93,7 @@ def expand(model: Model, demand: dict[str, float]) -> list[Bucket]:
     usage of r into demanded units (results per task for an outcome)."""
     out: list[Bucket] = []
     for name, segment in model.segments.items():
-        k = bucket_count(segment)
+        k = segment.bucket_count
         usage = {u.resource.name: usage_per_bucket(u.value, k) for u in segment.usages}
         values = {w.target.name: w.amount.amount for w in segment.worths if w.target.name in model.resources}
         last = {w.target.name: w.last.amount for w in segment.worths

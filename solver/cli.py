@@ -415,6 +415,128 @@ def report(
     typer.echo(f"wrote {output}", err=True)
 
 
+def _columns(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    out = {}
+    for part in text.split(","):
+        key, sep, name = part.partition("=")
+        if not sep or not key.strip() or not name.strip():
+            raise fail(f"--columns takes KEY=COLUMN pairs, e.g. user=customer_id,resource=event_name; not '{part}'")
+        out[key.strip()] = name.strip()
+    return out
+
+
+def _progress_bar(files: list[str]):
+    """A progress bar on stderr while large inputs (~1M rows and more) are
+    summed; None for small ones or when stderr is not a terminal."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    size = sum(Path(f).stat().st_size for f in files)
+    if size < 50_000_000 or not console.is_terminal:
+        return None, None
+    bar = Progress(console=console, transient=True)
+    task = bar.add_task("summing events", total=100)
+    return bar, lambda done: bar.update(task, completed=done)
+
+
+@app.command()
+def fit(
+    events: Annotated[list[str], typer.Argument(help="usage events: .csv, .parquet or .jsonl files (or .gz), or globs")],
+    users: Annotated[Optional[Path], typer.Option("--users", help="a .csv or .parquet table of user and segment")] = None,
+    month: Annotated[Optional[str], typer.Option("--month", help="YYYY-MM (UTC); default the latest month present")] = None,
+    buckets: Annotated[Optional[int], typer.Option("--buckets", help="buckets per segment (default 10; with --into, each segment's own)")] = None,
+    columns: Annotated[Optional[str], typer.Option("--columns", help="other column names: user=customer_id,resource=event_name,quantity=value,time=ts")] = None,
+    scale: Annotated[float, typer.Option("--scale", help="the share of all users the events cover: users = count / scale")] = 1.0,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the fitted figures as JSON.")] = False,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the segment blocks to this file.")] = None,
+    into: Annotated[Optional[Path], typer.Option("--into", help="Rewrite the users, buckets and usage lines of these segments in this .plan file.")] = None,
+) -> None:
+    """Fit segments (users, buckets, usage) to usage events."""
+    from planlang.calibrate import FitError, expand, fit as fit_events, into as merged, segments_text
+
+    if sum(x is not None and x is not False for x in (json_output or None, output, into)) > 1:
+        raise fail("choose one of --json, -o and --into")
+    sizes: int | dict[str, int] = buckets if buckets is not None else 10
+    text = ""
+    if into is not None:
+        model, text, report = load_file(into)
+        if model is None:
+            typer.echo(report, err=True)
+            raise typer.Exit(EXIT_INPUT)
+        if buckets is None:
+            sizes = {name: segment.bucket_count for name, segment in model.segments.items()}
+    try:
+        bar, progress = _progress_bar(expand(events))
+        if bar is not None:
+            with bar:
+                result = fit_events(events, users, month, sizes, _columns(columns), scale, progress)
+        else:
+            result = fit_events(events, users, month, sizes, _columns(columns), scale)
+        if result.unlisted_users:
+            typer.echo(f"planlang: {result.unlisted_users:,} users with events in {result.month} are not in "
+                       f"{users}: left out", err=True)
+        if json_output:
+            typer.echo(json.dumps(result.model_dump(mode="json"), indent=2))
+            return
+        if into is None:
+            fitted = segments_text(result, ", ".join(events))
+            if output is None:
+                typer.echo(fitted, nl=False)
+            else:
+                write_output(output, fitted)
+                typer.echo(f"wrote {output}", err=True)
+            return
+        new_text, notes = merged(result, text, str(into))
+    except FitError as error:
+        raise fail(str(error))
+    for note in notes:
+        typer.echo(f"planlang: {note}", err=True)
+    try:
+        planlang.loads(new_text, str(into))
+    except PlanError as error:
+        typer.echo(error.render(SHOWN_PROBLEMS), err=True)
+        raise fail(f"{into} left untouched: the fitted file would not check (above)")
+    write_output(into, new_text)
+    typer.echo(f"fitted {len(result.segments)} segment(s) of {into} to {result.events:,} events in {result.month}",
+               err=True)
+
+
+def _last_month() -> str:
+    from datetime import datetime, timezone
+
+    today = datetime.now(timezone.utc)
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year}-{month:02d}"
+
+
+@app.command()
+def simulate(
+    file: Annotated[Path, typer.Argument(help="the .plan file whose segments to simulate")],
+    output: Annotated[Path, typer.Option("-o", "--output", help=".parquet, .csv or .jsonl (or .csv.gz, .jsonl.gz)")] = Path("events.parquet"),
+    month: Annotated[Optional[str], typer.Option("--month", help="YYYY-MM (UTC); default last month")] = None,
+    scale: Annotated[float, typer.Option("--scale", help="the share of each segment's users to simulate")] = 0.001,
+    seed: Annotated[int, typer.Option("--seed", help="the random seed: the same seed writes the same log")] = 0,
+    events: Annotated[int, typer.Option("--events", help="most events per user and resource in the month")] = 20,
+    users: Annotated[Optional[Path], typer.Option("--users", help="where the users table goes (default users.csv beside the log)")] = None,
+) -> None:
+    """Write a synthetic usage log (and its users table) from a plan's segments."""
+    from planlang.calibrate import FitError
+    from planlang.simulate import simulate as write_log
+
+    model, _ = read_model(file)
+    if model is None:
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        done = write_log(model, output, month or _last_month(), scale, seed, events, users)
+    except FitError as error:
+        raise fail(str(error))
+    typer.echo(f"wrote {output}: {done.events:,} events of {done.users:,} users in {done.month}; "
+               f"users in {users or output.parent / 'users.csv'}", err=True)
+
+
 def main() -> None:
     try:
         app()
