@@ -434,8 +434,8 @@ def _progress_bar(files: list[str]):
     from rich.progress import Progress
 
     console = Console(stderr=True)
-    size = sum(Path(f).stat().st_size for f in files)
-    if size < 50_000_000 or not console.is_terminal:
+    rows = sum(Path(f).stat().st_size / (10 if ".parquet" in Path(f).suffixes else 40) for f in files)  # about
+    if rows < 1_000_000 or not console.is_terminal:
         return None, None
     bar = Progress(console=console, transient=True)
     task = bar.add_task("summing events", total=100)
@@ -457,7 +457,7 @@ def fit(
     """Fit segments (users, buckets, usage) to usage events."""
     from planlang.calibrate import FitError, expand, fit as fit_events, into as merged, segments_text
 
-    if sum(x is not None and x is not False for x in (json_output or None, output, into)) > 1:
+    if sum([json_output, output is not None, into is not None]) > 1:
         raise fail("choose one of --json, -o and --into")
     sizes: int | dict[str, int] = buckets if buckets is not None else 10
     text = ""

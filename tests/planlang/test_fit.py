@@ -138,6 +138,27 @@ def test_simulate_then_fit_into_a_copy_keeps_the_margin(tmp_path):
     assert solve(fitted).objective == pytest.approx(original, rel=0.02)
 
 
+def test_simulate_then_fit_recovers_the_segments(tmp_path):
+    from planlang.simulate import simulate
+    from solver.buckets import lognormal_means, uniform_means
+
+    simulate(planlang.load(ASSISTANT), tmp_path / "events.parquet", "2026-10", scale=0.0005, seed=2, events=3)
+    result = fit(tmp_path / "events.parquet", users=tmp_path / "users.csv", scale=0.0005,
+                 buckets={"casual": 10, "creator": 4, "support_desk": 10})
+    casual, creator = result.segments["casual"], result.segments["creator"]
+    assert casual.users == 150_000_000 and creator.users == 4_000_000
+    # sampling error, stated: every bucket within 1% of the lognormal's (stratified levels)
+    np.testing.assert_allclose(casual.usage["message"].buckets, lognormal_means(60, 400, 10), rtol=0.01)
+    np.testing.assert_allclose(casual.usage["image"].buckets, lognormal_means(1, 12, 10), rtol=0.01)
+    assert casual.usage["message"].lognormal.median == pytest.approx(60, rel=0.01)
+    assert casual.usage["message"].lognormal.p90 == pytest.approx(400, rel=0.01)
+    assert creator.usage["message"].buckets == pytest.approx([200, 800, 3000, 12000])  # a list: exactly
+    assert creator.usage["video_s"].zero_share == 0.25
+    # 10 of the 20K support desks, one per bucket: each within its bucket's slice of 500..5000
+    np.testing.assert_allclose(result.segments["support_desk"].usage["ticket"].buckets,
+                               uniform_means(500, 5000, 10), rtol=0, atol=(5000 - 500) / 10 / 2)
+
+
 def test_simulate_is_reproducible(tmp_path):
     model = planlang.load(ASSISTANT)
     from planlang.simulate import simulate
