@@ -537,6 +537,91 @@ def simulate(
                f"users in {users or output.parent / 'users.csv'}", err=True)
 
 
+@app.command()
+def export(
+    file: Annotated[Path, typer.Argument(help="the .plan file")],
+    to: Annotated[str, typer.Option("--to", help="stripe or lago")],
+    solution_file: Annotated[Optional[Path], typer.Option("--solution", help="a solution printed by `planlang solve --json` (else the file is solved)")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the requests to this file (else print them).")] = None,
+    send: Annotated[bool, typer.Option("--apply", help="Send the requests, with the key in STRIPE_API_KEY or LAGO_API_KEY; a dry run without --yes.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="With --apply: make the changes, not only list them.")] = False,
+    api_base: Annotated[Optional[str], typer.Option("--api-base", help="The API's address (default the target's own).")] = None,
+) -> None:
+    """Write the chosen catalog as Stripe or Lago API requests, or send them."""
+    from solver.billing import TARGETS, ExportError, export as requests_for
+    from solver.billing_api import KEY_VARIABLE, ApplyError, apply
+    from solver.optimize import SolveInputError, describe, solve as solve_model
+
+    if to not in TARGETS:
+        raise fail(f"--to takes stripe or lago, not '{to}'")
+    model, _ = read_model(file)
+    if model is None:
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        if solution_file is not None:
+            from solver.choose import ChoiceError, catalog
+            from solver.evaluator import evaluate
+
+            try:
+                solution = describe(model, evaluate(model, catalog(model, [], solution_file)))
+            except ChoiceError as error:
+                raise fail(f"{solution_file}: {error}")
+        else:
+            solution = solve_model(model)
+        result = requests_for(model, solution, to)
+    except (ExportError, SolveInputError) as error:
+        raise fail(f"{file}: {error}")
+    for note in result["notes"]:
+        typer.echo(f"note: {note}", err=True)
+    if send:
+        key = os.environ.get(KEY_VARIABLE[to])
+        if not key:
+            raise fail(f"--apply takes the API key from {KEY_VARIABLE[to]} (never from a flag or a file): set it")
+        try:
+            steps = apply(result, key, api_base, send=yes)
+        except ApplyError as error:
+            raise fail(str(error))
+        for step in steps:
+            typer.echo(str(step))
+        if not yes:
+            typer.echo("dry run: nothing was changed; add --yes to make these changes", err=True)
+        return
+    text = json.dumps(result, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_output(output, text)
+        typer.echo(f"wrote {output}: {len(result['requests'])} requests", err=True)
+
+
+@app.command("import")
+def import_(
+    source: Annotated[Path, typer.Argument(help="requests written by `planlang export` (Stripe or Lago)")],
+    from_: Annotated[str, typer.Option("--from", help="stripe or lago")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the plans to this file (else print them).")] = None,
+) -> None:
+    """Read a catalog back from Stripe or Lago requests, as plan blocks."""
+    from solver.billing import ExportError, import_catalog
+
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise fail(f"cannot read {source}: {error.strerror or error}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise fail(f"{source}: not JSON ({error})")
+    if not isinstance(data, dict) or data.get("target") != from_:
+        raise fail(f"{source} is not a {from_} export (its \"target\" is {data.get('target') if isinstance(data, dict) else None!r})")
+    try:
+        text = import_catalog(data)
+    except (ExportError, KeyError, TypeError, ValueError) as error:
+        raise fail(f"{source}: cannot read the catalog: {error}")
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_output(output, text)
+        typer.echo(f"wrote {output}", err=True)
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,156 @@
+"""A small stand-in for the Stripe and Lago APIs, on 127.0.0.1, for testing
+`planlang export --apply` without the network: it keeps the objects
+created, answers lookups the way the real APIs do (ids, a price's
+lookup_key moving with transfer_lookup_key, 404 for what does not exist,
+a 400 for a lookup_key already taken), and records every request."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+INTEGERS = {"unit_amount", "up_to", "divide_by"}
+
+
+def unform(pairs: list[tuple[str, str]]) -> dict:
+    """Stripe's form encoding (a[b][0][c]=v) back to nested dicts and lists,
+    with the numbers Stripe stores as integers made integers."""
+    root: dict = {}
+    for name, value in pairs:
+        keys = re.findall(r"[^\[\]]+", name)
+        node = root
+        for key, following in zip(keys, keys[1:]):
+            node = node.setdefault(key, {})
+        leaf = keys[-1]
+        if leaf in INTEGERS:
+            value = None if value == "inf" else int(value)
+        elif value in ("true", "false"):
+            value = value == "true"
+        node[leaf] = value
+    return _lists(root)
+
+
+def _lists(node):
+    if isinstance(node, dict):
+        if node and all(k.isdigit() for k in node):
+            return [_lists(node[k]) for k in sorted(node, key=int)]
+        return {k: _lists(v) for k, v in node.items()}
+    return node
+
+
+class Billing:
+    def __init__(self):
+        self.requests: list[tuple[str, str]] = []
+        self.meters: list[dict] = []
+        self.products: dict[str, dict] = {}
+        self.prices: list[dict] = []
+        self.metrics: dict[str, dict] = {}
+        self.plans: dict[str, dict] = {}
+        self.ids = itertools.count(1)
+
+    def creates(self) -> list[tuple[str, str]]:
+        creating = {"/v1/billing/meters", "/v1/products", "/v1/prices", "/api/v1/billable_metrics", "/api/v1/plans"}
+        return [(m, p) for m, p in self.requests if m == "POST" and p in creating]
+
+    # ---- Stripe ----
+
+    def stripe(self, method: str, path: str, query: dict, params: dict):
+        if path == "/v1/billing/meters":
+            if method == "GET":
+                return 200, {"object": "list", "data": self.meters}
+            meter = {**params, "id": f"mtr_{next(self.ids)}", "status": "active"}
+            self.meters.append(meter)
+            return 200, meter
+        if path == "/v1/products" and method == "POST":
+            if params["id"] in self.products:
+                return 400, {"error": {"message": f"product {params['id']} already exists"}}
+            self.products[params["id"]] = {**params, "object": "product"}
+            return 200, self.products[params["id"]]
+        if path.startswith("/v1/products/"):
+            product = self.products.get(path.rsplit("/", 1)[1])
+            if product is None:
+                return 404, {"error": {"message": "no such product"}}
+            if method == "POST":
+                product.update(params)
+            return 200, product
+        if path == "/v1/prices" and method == "GET":
+            keys = query.get("lookup_keys", [])
+            found = [p for p in self.prices if p.get("lookup_key") in keys and p["active"]]
+            return 200, {"object": "list", "data": found}
+        if path == "/v1/prices":
+            taken = [p for p in self.prices if p.get("lookup_key") == params.get("lookup_key")]
+            if taken and not params.pop("transfer_lookup_key", False):
+                return 400, {"error": {"message": f"lookup_key {params['lookup_key']} is already in use"}}
+            for old in taken:
+                old["lookup_key"] = None
+            price = {"billing_scheme": "per_unit", **params, "id": f"price_{next(self.ids)}", "active": True}
+            self.prices.append(price)
+            return 200, price
+        return 404, {"error": {"message": f"no route {method} {path}"}}
+
+    # ---- Lago ----
+
+    def lago(self, method: str, path: str, body: dict):
+        match = re.fullmatch(r"/api/v1/(billable_metrics|plans)(?:/([^/]+))?", path)
+        if match is None:
+            return 404, {"error": "no route"}
+        collection, code = match.groups()
+        store, kind = (self.metrics, "billable_metric") if collection == "billable_metrics" else (self.plans, "plan")
+        if method == "GET":
+            if code not in store:
+                return 404, {"status": 404, "error": "Not Found", "code": f"{kind}_not_found"}
+            return 200, {kind: store[code]}
+        fields = dict(body[kind])
+        if kind == "plan":
+            fields["charges"] = [self._charge(c) for c in fields.get("charges", [])]
+        if method == "POST":
+            if fields["code"] in store:
+                return 422, {"error": "Unprocessable Entity", "error_details": {"code": ["value_already_exist"]}}
+            store[fields["code"]] = {**fields, "lago_id": f"lago_{next(self.ids)}"}
+        elif method == "PUT":
+            store[code].update(fields)
+        return 200, {kind: store[fields.get("code", code)]}
+
+    def _charge(self, charge: dict) -> dict:
+        metric_id = charge.pop("billable_metric_id")
+        metric = next((m for m in self.metrics.values() if m["lago_id"] == metric_id), None)
+        if metric is None:
+            raise ValueError(f"no billable metric {metric_id}")
+        return {**charge, "lago_billable_metric_id": metric_id, "billable_metric_code": metric["code"],
+                "lago_id": f"lago_{next(self.ids)}"}
+
+
+def serve() -> tuple[ThreadingHTTPServer, Billing, str]:
+    """A running server (stop it with .shutdown()), its state, and its address."""
+    state = Billing()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):  # quiet
+            pass
+
+        def _answer(self) -> None:
+            url = urllib.parse.urlsplit(self.path)
+            state.requests.append((self.command, url.path))
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode() if length else ""
+            if url.path.startswith("/api/v1/"):
+                status, answer = state.lago(self.command, url.path, json.loads(raw) if raw else {})
+            else:
+                query = unform(urllib.parse.parse_qsl(url.query))
+                status, answer = state.stripe(self.command, url.path, query, unform(urllib.parse.parse_qsl(raw)))
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = _answer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, state, f"http://127.0.0.1:{server.server_address[1]}"
