@@ -31,6 +31,7 @@ quota as `free_units`).
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 
 from planlang.model import Model
@@ -422,14 +423,54 @@ def _from_lago(requests: list[dict], currency: str) -> dict[str, _Plan]:
     return plans
 
 
-def import_catalog(data: dict) -> str:
-    """`plan` blocks (fixed values) of an export, with a `resource` block for
-    every resource they name (to be given its GPU time and cost)."""
+def _plan_name(name: str) -> str:
+    """A billing system's product or plan name as a .plan name."""
+    cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "plan"
+    return cleaned if not cleaned[0].isdigit() else f"plan_{cleaned}"
+
+
+def from_dump(data: dict, target: str) -> dict:
+    """A dump of existing objects, as the APIs list them (Stripe: `meters`,
+    `products`, `prices`; Lago: `billable_metrics`, `plans`), in the shape
+    of an export, so that a catalog made outside planlang can be read."""
+    requests: list[dict] = []
+    if target == "stripe":
+        for meter in data.get("meters", []):
+            requests.append({"path": "/v1/billing/meters", "key": f"meter.{meter['event_name']}",
+                             "params": {"id": meter["id"], "event_name": meter["event_name"]}})
+        for product in data.get("products", []):
+            name = (product.get("metadata") or {}).get("planlang_plan") or _plan_name(product["name"])
+            requests.append({"path": "/v1/products", "key": f"product.{name}", "params": {
+                "id": product["id"], "name": name, "metadata": product.get("metadata") or {}}})
+        prices = [p for p in data.get("prices", []) if p.get("active", True) and p.get("recurring")]
+        for price in prices:
+            tiers = [{**t, "up_to": "inf" if t.get("up_to") is None else t["up_to"]} for t in price.get("tiers") or []]
+            requests.append({"path": "/v1/prices", "key": f"price.{price['id']}",
+                             "params": {**price, "tiers": tiers} if tiers else price})
+        currency = prices[0]["currency"] if prices else "usd"
+    else:
+        for metric in data.get("billable_metrics", []):
+            requests.append({"path": "/api/v1/billable_metrics", "key": f"billable_metric.{metric['code']}",
+                             "body": {"billable_metric": metric}})
+        for plan in data.get("plans", []):
+            requests.append({"path": "/api/v1/plans", "key": f"plan.{plan['code']}", "body": {
+                "plan": {**plan, "code": _plan_name(plan["code"])}}})
+        currency = next((p.get("amount_currency") for p in data.get("plans", [])), None) or "USD"
+    return {"target": target, "currency": currency, "requests": requests}
+
+
+def import_catalog(data: dict, target: str | None = None) -> str:
+    """`plan` blocks (fixed values) of an export (or of a dump of existing
+    objects: see from_dump), with a `resource` block for every resource
+    they name (to be given its GPU time and cost)."""
     import planlang
 
+    if "requests" not in data and target in TARGETS:
+        data = from_dump(data, target)
     target = data.get("target")
     if target not in TARGETS:
-        raise ExportError("the file is not an export of planlang (its \"target\" is stripe or lago)")
+        raise ExportError("the file is neither an export of planlang (its \"target\" is stripe or lago) "
+                          "nor a dump of meters/products/prices or billable_metrics/plans")
     currency = data.get("currency", "usd")
     plans = (_from_stripe if target == "stripe" else _from_lago)(data["requests"], currency)
     named = {item.split()[1] for plan in plans.values() for item in plan.items if item.split()[0] != "credits"}

@@ -596,7 +596,7 @@ def export(
 
 @app.command("import")
 def import_(
-    source: Annotated[Path, typer.Argument(help="requests written by `planlang export` (Stripe or Lago)")],
+    source: Annotated[Path, typer.Argument(help="requests written by `planlang export`, or a dump of the objects (Stripe: meters, products, prices; Lago: billable_metrics, plans)")],
     from_: Annotated[str, typer.Option("--from", help="stripe or lago")],
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the plans to this file (else print them).")] = None,
 ) -> None:
@@ -609,10 +609,10 @@ def import_(
         raise fail(f"cannot read {source}: {error.strerror or error}")
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise fail(f"{source}: not JSON ({error})")
-    if not isinstance(data, dict) or data.get("target") != from_:
+    if not isinstance(data, dict) or data.get("target", from_) != from_:
         raise fail(f"{source} is not a {from_} export (its \"target\" is {data.get('target') if isinstance(data, dict) else None!r})")
     try:
-        text = import_catalog(data)
+        text = import_catalog(data, from_)
     except (ExportError, KeyError, TypeError, ValueError) as error:
         raise fail(f"{source}: cannot read the catalog: {error}")
     if output is None:

@@ -261,3 +261,20 @@ def test_apply_needs_the_key_from_the_environment(monkeypatch):
     monkeypatch.delenv("LAGO_API_KEY", raising=False)
     result = runner.invoke(app, ["export", str(ASSISTANT), "--to", "lago", "--apply"])
     assert result.exit_code == 2 and "LAGO_API_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("target", ["stripe", "lago"])
+def test_import_reads_a_dump_of_what_the_billing_system_holds(billing, monkeypatch, tmp_path, target):
+    state, address = billing
+    monkeypatch.setenv("STRIPE_API_KEY" if target == "stripe" else "LAGO_API_KEY", "sk_test_local")
+    path = next(p for p in EXAMPLES if p.stem == "transcribe")
+    runner.invoke(app, ["export", str(path), "--to", target, "--apply", "--yes", "--api-base", address])
+    if target == "stripe":
+        dump = {"meters": state.meters, "products": list(state.products.values()), "prices": state.prices}
+    else:
+        dump = {"billable_metrics": list(state.metrics.values()), "plans": list(state.plans.values())}
+    (tmp_path / "dump.json").write_text(json.dumps(dump))
+    result = runner.invoke(app, ["import", "--from", target, str(tmp_path / "dump.json")])
+    assert result.exit_code == 0, result.output
+    exported = import_catalog(export(*solved(path), target))
+    assert planlang.loads(result.stdout).plans == planlang.loads(exported).plans
