@@ -622,6 +622,14 @@ def import_(
         typer.echo(f"wrote {output}", err=True)
 
 
+@app.command()
+def lsp() -> None:
+    """Run the language server for editors (over stdin and stdout)."""
+    from planlang.lsp import serve
+
+    serve()
+
+
 def main() -> None:
     try:
         app()
