@@ -335,7 +335,7 @@ def fit(events: str | Path | Iterable[str | Path], users: str | Path | None = No
     month, condition = _month(con, month, files)
     for (resource,) in con.execute(f"SELECT DISTINCT r FROM ev WHERE {condition} ORDER BY r").fetchall():
         if not IDENTIFIER.match(resource) or resource == "credits":
-            row = con.execute(f"SELECT u, r, t_text, q_text FROM ev WHERE r = ? LIMIT 1", [resource]).fetchone()
+            row = con.execute("SELECT u, r, t_text, q_text FROM ev WHERE r = ? LIMIT 1", [resource]).fetchone()
             raise FitError(f"{', '.join(files)}: the resource {resource!r} is not a name a .plan file can "
                            "use (letters, digits and _, not starting with a digit, not 'credits'); rename "
                            f"it in the events (first row: {_describe_row(row)})")

@@ -89,9 +89,9 @@ def simulate(model: Model, output: str | Path, month: str, scale: float = 0.001,
         raise FitError("--events is at least 1")
     rng = np.random.default_rng(seed)
     resources = list(model.resources)
-    ids, segment_of, people, totals = [], [], [], []
+    ids, resource_ids, people, totals = [], [], [], []
     first = 0
-    for index, (name, segment) in enumerate(model.segments.items()):
+    for index, segment in enumerate(model.segments.values()):
         n = round(segment.users.value * scale)
         level = (rng.permutation(n) + rng.random(n)) / n if n else np.zeros(0)
         people.append((np.arange(first, first + n), index))
@@ -100,11 +100,11 @@ def simulate(model: Model, output: str | Path, month: str, scale: float = 0.001,
             amount = quantiles(usage.value, level)
             kept = amount > 0
             ids.append(np.arange(first, first + n)[kept])
-            segment_of.append(np.full(kept.sum(), r, dtype=np.int64))
+            resource_ids.append(np.full(kept.sum(), r, dtype=np.int64))
             totals.append(amount[kept])
         first += n
     user = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-    resource = np.concatenate(segment_of) if segment_of else np.zeros(0, dtype=np.int64)
+    resource = np.concatenate(resource_ids) if resource_ids else np.zeros(0, dtype=np.int64)
     total = np.concatenate(totals) if totals else np.zeros(0)
     count = np.minimum(np.maximum(np.ceil(total), 1), events).astype(np.int64)
     width = max(len(str(max(first - 1, 0))), 1)

@@ -23,7 +23,7 @@ def unform(pairs: list[tuple[str, str]]) -> dict:
     for name, value in pairs:
         keys = re.findall(r"[^\[\]]+", name)
         node = root
-        for key, following in zip(keys, keys[1:]):
+        for key in keys[:-1]:
             node = node.setdefault(key, {})
         leaf = keys[-1]
         if leaf in INTEGERS:

@@ -1,6 +1,5 @@
 """`planlang check` and `planlang fmt`, as a user runs them."""
 
-import os
 from pathlib import Path
 
 import pytest
