@@ -623,6 +623,75 @@ def import_(
 
 
 @app.command()
+def risk(
+    file: Annotated[Path, typer.Argument(help="the .plan file")],
+    vary: Annotated[list[str], typer.Option("--vary", help="PATH=normal(MEAN, SD)|uniform(LO, HI)|triangular(LO, MODE, HI)|lognormal(median = M, p90 = X); xF for factors of the file's number")],
+    samples: Annotated[int, typer.Option("--samples", help="sampled worlds")] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="the same seed gives the same samples (and more samples add to them)")] = 0,
+    reoptimize: Annotated[bool, typer.Option("--reoptimize", help="Also solve every world: the regret of the fixed catalog.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the figures and every sample as JSON.")] = False,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the samples to a .csv or .parquet file.")] = None,
+) -> None:
+    """How the chosen catalog's margin moves when numbers of the file are uncertain."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from solver.risk import RiskError, run
+    from solver.report import print_risk
+
+    model, text = read_model(file)
+    if model is None:
+        raise typer.Exit(EXIT_INPUT)
+    console = Console(stderr=True)
+    try:
+        if console.is_terminal and not json_output:
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task("sampling worlds", total=samples)
+                result = run(model, text, vary, samples, seed, reoptimize,
+                             lambda done, _: bar.update(task, completed=done))
+        else:
+            result = run(model, text, vary, samples, seed, reoptimize)
+    except RiskError as error:
+        raise fail(f"{file}: {error}")
+    rows = [{**{f"vary {k}": v for k, v in s.values.items()}, "margin": s.margin, "revenue": s.revenue,
+             "objective": s.objective, "feasible": s.feasible, "broken": "; ".join(s.broken),
+             "best": s.best, "regret": s.regret} for s in result.samples]
+    if output is not None:
+        _write_rows(output, rows)
+        typer.echo(f"wrote {output}: {len(rows)} samples", err=True)
+    if json_output:
+        sys.stdout.write(json.dumps({**result.figures(), "worlds": rows}, indent=2) + "\n")
+        return
+    print_risk(Console(), str(file), result)
+
+
+def _write_rows(path: Path, rows: list[dict]) -> None:
+    """Rows to CSV, or to Parquet through DuckDB, atomically."""
+    import csv
+    import io
+
+    if path.suffix.lower() == ".parquet":
+        import duckdb
+        import numpy as np
+
+        columns = {key: np.array([row[key] if row[key] is not None else np.nan for row in rows])
+                   if not isinstance(rows[0][key], str) else np.array([row[key] for row in rows]) for key in rows[0]}
+        temp = path.with_name(f".{path.name}.tmp")
+        con = duckdb.connect()
+        con.register("rows", columns)
+        con.execute(f"COPY (SELECT * FROM rows) TO '{temp}' (FORMAT parquet)")
+        temp.replace(path)
+        return
+    if path.suffix.lower() != ".csv":
+        raise fail(f"{path}: write samples to .csv or .parquet")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    write_output(path, buffer.getvalue())
+
+
+@app.command()
 def lsp() -> None:
     """Run the language server for editors (over stdin and stdout)."""
     from planlang.lsp import serve

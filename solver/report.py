@@ -302,3 +302,33 @@ def print_explained(console: Console, solution: Solution) -> None:
         console.print(bounds_table(solution))
         console.print("shadow price: what the objective gains per unit a bound is loosened, from the "
                       "smallest move that lets a better catalog in (re-solved).", highlight=False)
+
+
+def print_risk(console: Console, path: str, risk) -> None:
+    """`planlang risk`: the spread of margin and revenue over the sampled
+    worlds, how often requirements break, which segments lose money."""
+    figures = risk.figures()
+    cur = risk.currency
+    console.print(f"{path}: {figures['samples']} sampled worlds, the catalog held fixed "
+                  f"(objective {amount(figures['nominal'], cur)} as written)")
+    table = Table(title="Spread over the sampled worlds (per month)", title_justify="left")
+    for column in ("", "mean", "P5", "P50", "P95"):
+        table.add_column(column, justify="right" if column else "left")
+    keys = ["margin", "revenue"] + (["regret"] if "regret" in figures else [])
+    for key in keys:
+        spread = figures[key]
+        table.add_row(key, *(amount(spread[k], cur) for k in ("mean", "p5", "p50", "p95")))
+    console.print(table)
+    if figures["requirements_broken"]:
+        broken = Table(title="Requirements that break", title_justify="left")
+        broken.add_column("requirement")
+        broken.add_column("in worlds", justify="right")
+        for name, share in figures["requirements_broken"].items():
+            broken.add_row(name, f"{share:.0%}")
+        console.print(broken)
+    else:
+        console.print("Every requirement holds in every sampled world.")
+    for segment, share in figures["segments_losing"].items():
+        console.print(f"segment {segment}: some of its buckets lose money in {share:.0%} of the worlds")
+    if figures["clipped"]:
+        console.print(f"{figures['clipped']} sample(s) had a number clipped to what the language allows (0 or 100%)")

@@ -1,0 +1,285 @@
+"""How sure is the margin? (`planlang risk`)
+
+Numbers of the file named as in `sweep --set` are drawn from
+distributions; in every sampled world the catalog `solve` picks for the
+file as written is held fixed and evaluated by the independent evaluator
+(exactly `planlang eval` of that catalog on the edited file), giving the
+distribution of margin and revenue, how often each requirement breaks and
+which segments' buckets turn loss-making. `reoptimize` also solves every
+world: the regret is what the best catalog of that world would have made
+more.
+
+    --vary gpu.h100.hourly=uniform(x0.8, x1.5)          x: a factor of the file's number
+    --vary segment.casual.users=normal(150M, 10%)       a percent SD: of the mean
+    --vary plan.agent.price=triangular(39, 49, 59)
+    --vary segment.casual.usage.message=lognormal(median = x1, p90 = x1.3)
+
+Samples come from a randomized Halton sequence: every varied number's
+values are spread evenly over its distribution like a Latin hypercube's,
+and more samples only add points (the same seed gives the same first
+samples), so a larger run refines the figures of a smaller one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from statistics import NormalDist
+
+import numpy as np
+
+import planlang
+from planlang import PlanError
+from planlang.edit import Change, EditError, apply, locate
+from planlang.model import Model, Percent, Range, Values
+from solver.buckets import Z90
+from solver.evaluator import evaluate
+from solver.requirements import requirement_text
+
+PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71)
+_NORMAL = NormalDist()
+
+
+class RiskError(Exception):
+    """A --vary that cannot be read or applied."""
+
+
+@dataclass
+class Varied:
+    """One number of the file and its distribution."""
+
+    path: str
+    text: str  # as written: normal(150M, 10%)
+    kind: str
+    args: list[float]  # in the number's written unit, or factors
+    factor: bool  # the arguments are factors of the file's number (x0.8)
+
+    def values(self, u: np.ndarray) -> np.ndarray:
+        """The distribution's quantiles at levels u (in (0, 1))."""
+        a = self.args
+        if self.kind == "uniform":
+            return a[0] + u * (a[1] - a[0])
+        if self.kind == "triangular":
+            low, mode, high = a
+            cut = (mode - low) / (high - low) if high > low else 0.5
+            return np.where(u < cut, low + np.sqrt(u * (high - low) * (mode - low)),
+                            high - np.sqrt((1 - u) * (high - low) * (high - mode)))
+        z = np.array([_NORMAL.inv_cdf(x) for x in u])
+        if self.kind == "normal":
+            return a[0] + a[1] * z
+        median, p90 = a
+        return median * np.exp(math.log(p90 / median) / Z90 * z)
+
+
+def _number(text: str, what: str) -> tuple[float, bool]:
+    try:
+        change = Change.parse(text)
+    except EditError:
+        raise RiskError(f"{what}: '{text}' is not a number or a factor such as x0.8") from None
+    return change.value, change.factor
+
+
+def parse_vary(text: str, model: Model) -> Varied:
+    """`PATH=DIST` of --vary, checked against the file."""
+    path, sep, written = text.partition("=")
+    path, written = path.strip(), written.strip()
+    found = re.fullmatch(r"(normal|uniform|triangular|lognormal)\s*\((.*)\)", written)
+    if not sep or found is None:
+        raise RiskError(f"--vary '{text}': write PATH=normal(MEAN, SD), uniform(LO, HI), "
+                        "triangular(LO, MODE, HI) or lognormal(median = M, p90 = X)")
+    kind, inside = found.groups()
+    try:
+        node, literals = locate(model, path)
+    except EditError as error:
+        raise RiskError(f"--vary {path}: {error}") from None
+    if isinstance(node, (Values, Range)):
+        raise RiskError(f"--vary {path}: this is a choice the solver makes; vary a fixed number "
+                        "(or name one part of a usage: .median, .p90, .low, .high)")
+    parts = [p.strip() for p in inside.split(",")]
+    expected = {"normal": 2, "uniform": 2, "triangular": 3, "lognormal": 2}[kind]
+    if len(parts) != expected:
+        raise RiskError(f"--vary {path}: {kind} takes {expected} numbers, not {len(parts)}")
+    if kind == "lognormal":
+        named = dict(p.split("=", 1) if "=" in p else ("", p) for p in parts)
+        named = {k.strip(): v.strip() for k, v in named.items()}
+        if set(named) != {"median", "p90"}:
+            raise RiskError(f"--vary {path}: write lognormal(median = M, p90 = X)")
+        parts = [named["median"], named["p90"]]
+    args, factors = [], set()
+    for i, part in enumerate(parts):
+        if kind == "normal" and i == 1 and part.endswith("%"):
+            args.append(float(_number(part[:-1], f"--vary {path}")[0]) / 100 * args[0])
+            continue
+        value, is_factor = _number(part, f"--vary {path}")
+        args.append(value)
+        factors.add(is_factor)
+    if len(factors) > 1:
+        raise RiskError(f"--vary {path}: give every number as a value or every one as a factor (x0.8), not both")
+    factor = factors == {True}
+    if not factor and len(literals) != 1:
+        raise RiskError(f"--vary {path} names {len(literals)} numbers; vary them together by factors "
+                        "(uniform(x0.8, x1.2)) or name one part")
+    order = {"uniform": [(0, 1)], "triangular": [(0, 1), (1, 2)], "lognormal": [(0, 1)], "normal": []}[kind]
+    if any(args[a] > args[b] for a, b in order) or (kind == "normal" and args[1] < 0) or \
+            (kind == "lognormal" and args[0] <= 0):
+        raise RiskError(f"--vary {path}: {written} is not a distribution (its numbers are out of order)")
+    return Varied(path, written, kind, args, factor)
+
+
+def levels(samples: int, dimensions: int, seed: int) -> np.ndarray:
+    """(samples, dimensions) levels in (0, 1): a Halton sequence in prime
+    bases, each dimension shifted by a seeded random amount (mod 1)."""
+    shift = np.random.default_rng(seed).random(dimensions)
+    index = np.arange(1, samples + 1)
+    out = np.empty((samples, dimensions))
+    for d in range(dimensions):
+        base, fraction, value, rest = PRIMES[d], 1.0, np.zeros(samples), index.copy()
+        while rest.any():
+            fraction /= base
+            value += fraction * (rest % base)
+            rest //= base
+        out[:, d] = (value + shift[d]) % 1.0
+    return np.clip(out, 1e-12, 1 - 1e-12)
+
+
+@dataclass
+class Sample:
+    values: dict[str, float]  # path -> the number used (a factor for factor paths)
+    margin: float
+    revenue: float
+    objective: float
+    feasible: bool
+    broken: list[str]
+    losing: list[str]  # segment.bucket on a plan with a negative margin
+    best: float | None = None  # --reoptimize: the best catalog's objective in this world
+    regret: float | None = None  # how much better the best catalog does there (0 or more)
+    clipped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Risk:
+    varied: list[Varied]
+    choices: list[str]  # the fixed catalog, as `eval --choose` takes it
+    nominal: float  # its objective in the file as written
+    samples: list[Sample]
+    currency: str = "USD"
+
+    def figures(self) -> dict:
+        margin = np.array([s.margin for s in self.samples])
+        revenue = np.array([s.revenue for s in self.samples])
+        n = len(self.samples)
+        broken: dict[str, int] = {}
+        losing: dict[str, int] = {}
+        for s in self.samples:
+            for name in s.broken:
+                broken[name] = broken.get(name, 0) + 1
+            for segment in {b.split(".")[0] for b in s.losing}:
+                losing[segment] = losing.get(segment, 0) + 1
+        out = {
+            "samples": n, "nominal": self.nominal, "catalog": self.choices,
+            "margin": _spread(margin), "revenue": _spread(revenue),
+            "requirements_broken": {k: v / n for k, v in sorted(broken.items())},
+            "segments_losing": {k: v / n for k, v in sorted(losing.items())},
+            "clipped": sum(1 for s in self.samples if s.clipped),
+        }
+        regrets = [s.regret for s in self.samples if s.regret is not None]
+        if regrets:
+            out["regret"] = _spread(np.array(regrets))  # over the worlds where the fixed catalog is feasible
+        return out
+
+
+def _spread(values: np.ndarray) -> dict:
+    return {"mean": float(values.mean()), "p5": float(np.percentile(values, 5)),
+            "p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95))}
+
+
+def fixed_catalog(model: Model) -> tuple[list[str], float]:
+    """The catalog `solve` picks, as `eval --choose` choices, and its objective."""
+    from solver.optimize import solve
+
+    solution = solve(model)
+    if not solution.solved:
+        raise RiskError(f"the file as written is {solution.status}: there is no catalog to hold fixed")
+    choices = []
+    for name, plan in solution.plans.items():
+        if not plan.offered:
+            if model.plans[name].optional:
+                choices.append(f"{name}=off")
+            continue
+        choices.append(f"{name}=on" if model.plans[name].optional else "")
+        choices += [f"{name}.{label}={'unlimited' if value is None else repr(value)}"
+                    for label, value in plan.choices.items()]
+    return [c for c in choices if c], solution.objective
+
+
+def _clip(varied: Varied, node, value: float) -> tuple[float, bool]:
+    """`value` within what the language allows for the number (a factor:
+    never below 0); whether it had to be moved."""
+    if varied.factor:
+        return max(value, 0.0), value < 0.0
+    low, high = 0.0, math.inf
+    if isinstance(node, Percent):
+        high = 100.0
+    clipped = min(max(value, low), high)
+    return clipped, clipped != value
+
+
+def world(text: str, model: Model, varied: list[Varied], values: list[float]) -> tuple[Model, list[str]]:
+    """The file with the sampled numbers in place, and the paths clipped."""
+    changes, clipped = {}, []
+    for v, value in zip(varied, values):
+        node = locate(model, v.path)[1][0]
+        value, moved = _clip(v, node, value)
+        if moved:
+            clipped.append(v.path)
+        changes[v.path] = Change(value, v.factor)
+    edited = apply(text, model, changes)
+    try:
+        return planlang.loads(edited, model.path), clipped
+    except PlanError as error:
+        raise RiskError(f"a sampled world is not a valid file ({', '.join(f'{v.path}={x:g}' for v, x in zip(varied, values))}):"
+                        f" {error.diagnostics[0].message}") from None
+
+
+def run(model: Model, text: str, varies: list[str], samples: int = 100, seed: int = 0,
+        reoptimize: bool = False, progress=None) -> Risk:
+    from solver.choose import ChoiceError, catalog
+    from solver.optimize import solve
+
+    if samples < 1:
+        raise RiskError("--samples is at least 1")
+    varied = [parse_vary(v, model) for v in varies]
+    if not varied:
+        raise RiskError("name at least one number to vary: --vary PATH=DIST")
+    if len({v.path for v in varied}) != len(varied):
+        raise RiskError("each number is varied once")
+    if len(varied) > len(PRIMES):
+        raise RiskError(f"at most {len(PRIMES)} numbers can be varied at once")
+    choices, nominal = fixed_catalog(model)
+    sense = 1.0 if model.objective.sense == "maximize" else -1.0
+    u = levels(samples, len(varied), seed)
+    drawn = np.column_stack([v.values(u[:, d]) for d, v in enumerate(varied)])
+    out = []
+    for i in range(samples):
+        sampled, clipped = world(text, model, varied, list(drawn[i]))
+        try:
+            evaluation = evaluate(sampled, catalog(sampled, choices))
+        except ChoiceError as error:
+            raise RiskError(f"the fixed catalog does not fit a sampled world: {error}") from None
+        broken = [requirement_text(c.require) for c in evaluation.requirements if not c.holds]
+        broken += [f"gpu({p}) within its fleet" for p in evaluation.gpu_hours if not evaluation.within_capacity(p)]
+        losing = [f"{p.bucket.segment}.{p.bucket.index}" for p in evaluation.placements
+                  if p.option is not None and p.option.revenue < p.option.cost]
+        sample = Sample({v.path: float(x) for v, x in zip(varied, drawn[i])}, evaluation.totals.margin,
+                        evaluation.totals.revenue, evaluation.objective, evaluation.feasible, broken, losing,
+                        clipped=clipped)
+        if reoptimize:
+            best = solve(sampled)
+            if best.solved:
+                sample.best = best.objective
+                sample.regret = sense * (best.objective - sample.objective) if evaluation.feasible else None
+        out.append(sample)
+        if progress is not None:
+            progress(i + 1, samples)
+    return Risk(varied, choices, nominal, out, model.currency)

@@ -1,0 +1,99 @@
+"""`planlang risk`: every sampled world's margin is `planlang eval` of the
+fixed catalog on the file with those numbers written in; more samples only
+add worlds; distributions and paths are checked; the regret is never
+negative."""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import EXAMPLES
+from typer.testing import CliRunner
+
+import planlang
+from planlang.edit import Change, apply
+from solver.cli import app
+from solver.risk import RiskError, levels, parse_vary, run
+
+runner = CliRunner()
+ASSISTANT = next(p for p in EXAMPLES if p.stem == "assistant")
+# two numbers each example has, varied by factors
+VARIED = {
+    "assistant": ["gpu.rented.hourly=uniform(x0.8, x1.5)", "segment.casual.users=normal(x1, 10%)"],
+    "coder": ["gpu.h100.price=triangular(x0.8, x1, x1.4)", "segment.professional.users=uniform(x0.7, x1.3)"],
+    "creative": ["gpu.h100.price=uniform(x0.8, x1.2)", "segment.creator.usage.image.median=lognormal(median = x1, p90 = x1.5)"],
+    "studio": ["segment.studio.users=uniform(x0.5, x1.5)", "resource.video_s.cost=uniform(x0.5, x2)"],
+    "support_agent": ["segment.midmarket.users=uniform(x0.8, x1.2)", "gpu.h100.hourly=uniform(x0.9, x1.6)"],
+    "teams": ["segment.small_team.users=uniform(x0.8, x1.2)", "gpu.h100.hourly=uniform(x0.9, x1.6)"],
+    "transcribe": ["gpu.l40s.hourly=uniform(x0.8, x1.5)", "segment.agency.users=normal(x1, 20%)"],
+}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_world_is_eval_of_the_fixed_catalog(path, tmp_path):
+    model, text = planlang.load(path), path.read_text()
+    varied = VARIED[path.stem]
+    result = run(model, text, varied, samples=20 if path.stem == "assistant" else 4, seed=3)
+    for sample in result.samples:
+        edited = apply(text, model, {p: Change(v, factor=True) for p, v in sample.values.items()})
+        world = tmp_path / f"world-{len(list(tmp_path.iterdir()))}.plan"
+        world.write_text(edited)
+        shown = runner.invoke(app, ["eval", str(world), "--json", "--choose", *result.choices])
+        data = json.loads(shown.stdout)
+        assert data["totals"]["margin"] == pytest.approx(sample.margin, rel=1e-9)
+        assert data["totals"]["revenue"] == pytest.approx(sample.revenue, rel=1e-9)
+        assert (shown.exit_code == 0) == sample.feasible
+
+
+def test_more_samples_only_add_worlds():
+    model, text = planlang.load(ASSISTANT), ASSISTANT.read_text()
+    few = run(model, text, VARIED["assistant"], samples=8, seed=11)
+    more = run(model, text, VARIED["assistant"], samples=24, seed=11)
+    assert [s.values for s in more.samples[:8]] == [s.values for s in few.samples]
+    other = run(model, text, VARIED["assistant"], samples=8, seed=12)
+    assert [s.values for s in other.samples] != [s.values for s in few.samples]
+
+
+def test_levels_spread_evenly_like_a_latin_hypercube():
+    u = levels(64, 3, seed=0)
+    for d in range(3):
+        counts = np.histogram(u[:, d], bins=8, range=(0, 1))[0]
+        assert counts.min() >= 6 and counts.max() <= 10  # 8 each, give or take the sequence's shift
+
+
+def test_the_regret_is_never_negative_and_nominal_worlds_have_none():
+    model, text = planlang.load(ASSISTANT), ASSISTANT.read_text()
+    result = run(model, text, ["gpu.rented.hourly=uniform(x1, x1)"], samples=3, reoptimize=True)
+    assert all(s.regret == pytest.approx(0, abs=1e-6 * abs(s.best)) for s in result.samples)
+    result = run(model, text, VARIED["assistant"], samples=6, seed=2, reoptimize=True)
+    assert all(s.regret is None or s.regret >= -1e-6 * abs(s.best) for s in result.samples)
+
+
+@pytest.mark.parametrize("vary, message", [
+    ("plan.plus.price=uniform(1, 2)", "a choice the solver makes"),
+    ("plan.agent.price=normal(49)", "normal takes 2 numbers"),
+    ("plan.agent.price=uniform(59, 39)", "out of order"),
+    ("plan.agent.price=uniform(x0.9, 59)", "every number as a value or every one as a factor"),
+    ("plan.agent.price=beta(1, 2)", "write PATH=normal"),
+    ("segment.casual.usage.message=uniform(10, 20)", "vary them together by factors"),
+    ("plan.nope.price=uniform(1, 2)", "there is no plan 'nope'"),
+])
+def test_bad_distributions_are_clear_errors(vary, message):
+    with pytest.raises(RiskError, match=message):
+        parse_vary(vary, planlang.load(ASSISTANT))
+
+
+def test_the_command_prints_the_spread_and_writes_samples(tmp_path):
+    out = tmp_path / "samples.csv"
+    result = runner.invoke(app, ["risk", str(ASSISTANT), "--vary", "plan.agent.price=triangular(39, 49, 59)",
+                                 "--vary", VARIED["assistant"][0], "--samples", "5", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Spread over the sampled worlds" in result.stdout and "P95" in result.stdout
+    assert len(out.read_text().strip().split("\n")) == 6
+    data = json.loads(runner.invoke(app, ["risk", str(ASSISTANT), "--vary", VARIED["assistant"][0],
+                                          "--samples", "4", "--json"]).stdout)
+    assert data["samples"] == 4 and len(data["worlds"]) == 4
+    assert set(data["margin"]) == {"mean", "p5", "p50", "p95"}
+    clipped = runner.invoke(app, ["risk", str(ASSISTANT), "--vary", "plan.agent.price=normal(5, 100)",
+                                  "--samples", "6", "--json"])
+    assert json.loads(clipped.stdout)["clipped"] > 0
