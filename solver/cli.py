@@ -202,6 +202,10 @@ def solve(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds for the whole command: the search stops with the best catalog found, and --explain prices what time is left.")] = None,
     gap: Annotated[float, typer.Option("--gap", help="Stop within this relative gap of the optimum (0.01 = 1%).")] = 0.0,
     explain: Annotated[bool, typer.Option("--explain", help="Add unit economics per bucket and what each requirement costs (shadow prices).")] = False,
+    robust: Annotated[bool, typer.Option("--robust", help="The one catalog with the best mean objective over sampled worlds (--vary), every requirement holding in each.")] = False,
+    vary: Annotated[Optional[list[str]], typer.Option("--vary", help="with --robust: PATH=DIST, as `planlang risk` takes it")] = None,
+    samples: Annotated[int, typer.Option("--samples", help="with --robust: sampled worlds")] = 20,
+    seed: Annotated[int, typer.Option("--seed", help="with --robust: the samples' seed")] = 0,
 ) -> None:
     """Find the catalog with the best objective, and explain it."""
     from rich.console import Console
@@ -210,6 +214,9 @@ def solve(
     from solver.optimize import SolveInputError, solve as solve_model
 
     options = _options(solver_name, time_limit, gap).started()  # a deadline for the whole command
+    if robust or vary:
+        _solve_robust(file, vary or [], samples, seed, options, json_output)
+        return
     model, _, report = load_file(file)
     if model is None:
         typer.echo(report, err=True)
@@ -663,6 +670,32 @@ def risk(
         sys.stdout.write(json.dumps({**result.figures(), "worlds": rows}, indent=2) + "\n")
         return
     print_risk(Console(), str(file), result)
+
+
+def _solve_robust(file: Path, vary: list[str], samples: int, seed: int, options, json_output: bool) -> None:
+    from dataclasses import asdict
+
+    from rich.console import Console
+
+    from solver.report import print_robust
+    from solver.risk import RiskError, robust
+
+    model, text = read_model(file)
+    if model is None:
+        raise typer.Exit(EXIT_INPUT)
+    if options.backend not in ("highs", "cbc", "highs-pulp"):
+        raise fail("--robust solves one MILP: use --solver highs, cbc or highs-pulp")
+    try:
+        result = robust(model, text, vary, samples, seed, options)
+    except RiskError as error:
+        raise fail(f"{file}: {error}")
+    if json_output:
+        sys.stdout.write(json.dumps({"status": "optimal" if result.choices is not None else "infeasible",
+                                     **asdict(result)}, indent=2) + "\n")
+    else:
+        print_robust(Console(), str(file), result)
+    if result.choices is None:
+        raise typer.Exit(EXIT_NO)
 
 
 def _write_rows(path: Path, rows: list[dict]) -> None:

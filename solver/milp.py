@@ -266,13 +266,37 @@ def _without_impossible(coefficient: np.ndarray, bound: float, op: str, pairs: P
     return np.where(impossible, 0.0, coefficient)
 
 
+@dataclass
+class Fleet:
+    """A capacity row: busy GPU-hours of a pool per (bucket, configuration)
+    pair, times the bucket's users, at most `capacity`."""
+
+    key: str
+    text: str
+    line: int
+    hours: np.ndarray  # (K, J)
+    capacity: float
+
+
+def fleets(compiled: Compiled) -> list[Fleet]:
+    """The fleets the file gives: gpu(G) <= its capacity, without being asked."""
+    out = []
+    for g, name in enumerate(compiled.pools):
+        capacity = compiled.economics.pools[name].capacity
+        if capacity is not None:
+            out.append(Fleet(f"fleet:{name}", f"gpu({name}) <= its fleet's capacity", compiled.model.gpus[name].span.line,
+                             compiled.mass[:, None] * compiled.gpu_hours[:, :, g], capacity))
+    return out
+
+
 def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
           enforce: set[str] | None = None, elastic: set[str] = frozenset(),
-          optimize: bool = True) -> Problem:
+          optimize: bool = True, capacities: list[Fleet] | None = None) -> Problem:
     """The MILP of `compiled`. `enforce` limits which requirements and fleets
     are held (all by default); those in `elastic` get slack columns and the
     objective becomes their least weighted violation; `optimize=False` asks
-    only for any feasible catalog."""
+    only for any feasible catalog. `capacities`: the fleet rows (default:
+    those of `compiled`)."""
     J = len(compiled.configs)
     pairs = _pairs(compiled)
     js, run = pairs.config, pairs.run
@@ -337,18 +361,16 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
                 constraint.slack.append(slacks.new(int(r), sign))
         constraints.append(constraint)
 
-    for g, name in enumerate(compiled.pools):
-        capacity = compiled.economics.pools[name].capacity
-        key = f"fleet:{name}"
-        if capacity is None or (enforce is not None and key not in enforce):
+    for fleet in fleets(compiled) if capacities is None else capacities:
+        key, capacity = fleet.key, fleet.capacity
+        if enforce is not None and key not in enforce:
             continue
-        coefficient = pairs.total(compiled.mass[:, None] * compiled.gpu_hours[:, :, g])
+        coefficient = pairs.total(fleet.hours)
         if key not in elastic:
             coefficient = _without_impossible(coefficient, capacity, "<=", pairs, upper[J:J + P])
         scale = float(np.max(np.abs(coefficient), initial=0.0)) or 1.0
         (r,) = out.add(np.zeros(P), y, coefficient / scale, -INF, capacity / scale)
-        constraint = Constraint(key, f"gpu({name}) <= its fleet's capacity",
-                                compiled.model.gpus[name].span.line, int(r), scale)
+        constraint = Constraint(key, fleet.text, fleet.line, int(r), scale)
         if key in elastic:
             constraint.slack.append(slacks.new(int(r), -1.0))
         constraints.append(constraint)

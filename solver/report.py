@@ -332,3 +332,25 @@ def print_risk(console: Console, path: str, risk) -> None:
         console.print(f"segment {segment}: some of its buckets lose money in {share:.0%} of the worlds")
     if figures["clipped"]:
         console.print(f"{figures['clipped']} sample(s) had a number clipped to what the language allows (0 or 100%)")
+
+
+def print_robust(console: Console, path: str, robust) -> None:
+    """`planlang solve --robust`: the catalog for every sampled world, against
+    the one solved for the file as written."""
+    cur = robust.currency
+    if robust.choices is None:
+        console.print(f"{path}: infeasible over {robust.worlds} sampled worlds: no catalog meets every "
+                      f"requirement in all of them (the catalog solved for the file as written breaks some in "
+                      f"{robust.nominal_infeasible}); vary less, or loosen a requirement")
+        return
+    console.print(f"{path}: robust over {robust.worlds} sampled worlds: mean objective "
+                  f"{amount(robust.expected, cur)} (worst world {amount(robust.worst, cur)}), every requirement "
+                  f"holding in each")
+    if robust.nominal_choices is not None:
+        console.print(f"the catalog solved for the file as written: mean {amount(robust.nominal_expected, cur)}, "
+                      f"breaking a requirement in {robust.nominal_infeasible} of the worlds")
+    table = Table(title="Robust catalog (eval --choose)", title_justify="left")
+    table.add_column("choice")
+    for choice in robust.choices:
+        table.add_row(choice)
+    console.print(table)

@@ -3,11 +3,14 @@ fixed catalog on the file with those numbers written in; more samples only
 add worlds; distributions and paths are checked; the regret is never
 negative."""
 
+import itertools
 import json
 
 import numpy as np
 import pytest
 from conftest import EXAMPLES
+from hypothesis import given, settings
+from strategies import small_models
 from typer.testing import CliRunner
 
 import planlang
@@ -97,3 +100,67 @@ def test_the_command_prints_the_spread_and_writes_samples(tmp_path):
     clipped = runner.invoke(app, ["risk", str(ASSISTANT), "--vary", "plan.agent.price=normal(5, 100)",
                                   "--samples", "6", "--json"])
     assert json.loads(clipped.stdout)["clipped"] > 0
+
+
+# ---- solve --robust ----------------------------------------------------------------------------
+
+
+ROBUST_VARIED = ["segment.s0.users=uniform(x0.5, x1.5)", "gpu.g.hourly=uniform(x0.5, x2)"]
+
+
+def brute_force_robust(model, text, varied: list[str], samples: int, seed: int):
+    """The best mean objective over every catalog that meets every
+    requirement in every world, by evaluating them all (None: none does)."""
+    from brute import close
+    from solver.configs import expand as expand_plans
+    from solver.evaluator import evaluate
+    from solver.risk import world
+
+    parsed = [parse_vary(v, model) for v in varied]
+    u = levels(samples, len(parsed), seed)
+    models = [world(text, model, parsed, [p.values(u[:, d])[i] for d, p in enumerate(parsed)])[0]
+              for i in range(samples)]
+    configs = [expand_plans(m) for m in models]
+    choices = [([None] if plan.optional else []) + list(range(len(configs[0][name])))
+               for name, plan in model.plans.items()]
+    sign = 1.0 if model.objective.sense == "maximize" else -1.0
+    best = None
+    for picked in itertools.product(*choices):
+        total, ok = 0.0, True
+        for m, c in zip(models, configs):
+            catalog = {name: c[name][i] for name, i in zip(model.plans, picked) if i is not None}
+            evaluation = evaluate(m, catalog)
+            ok = ok and evaluation.feasible
+            total += evaluation.objective
+        value = sign * total / samples
+        if ok and (best is None or (value > best and not close(value, best))):
+            best = value
+    return None if best is None else sign * best
+
+
+@settings(max_examples=40)
+@given(small_models())
+def test_robust_equals_brute_force_over_catalogs_and_worlds(model):
+    from solver.risk import robust
+
+    text = planlang.dumps(model)
+    model = planlang.loads(text)
+    expected = brute_force_robust(model, text, ROBUST_VARIED, samples=3, seed=5)
+    found = robust(model, text, ROBUST_VARIED, samples=3, seed=5)
+    if expected is None:
+        assert found.choices is None
+    else:
+        assert found.choices is not None
+        assert found.expected == pytest.approx(expected, rel=1e-6, abs=1e-6)
+
+
+def test_robust_with_worlds_like_the_file_is_the_plain_optimum():
+    from solver.optimize import solve
+    from solver.risk import robust
+
+    model, text = planlang.load(ASSISTANT), ASSISTANT.read_text()
+    found = robust(model, text, ["gpu.rented.hourly=uniform(x1, x1)"], samples=2)
+    assert found.expected == pytest.approx(solve(model).objective, rel=1e-9)
+    result = runner.invoke(app, ["solve", str(ASSISTANT), "--robust", "--vary",
+                                 "segment.creator.value.message=triangular(x0.85, x1, x1.1)", "--samples", "8"])
+    assert result.exit_code == 1 and "infeasible over 8 sampled worlds" in " ".join(result.stdout.split())
