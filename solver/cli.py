@@ -638,6 +638,7 @@ def risk(
     reoptimize: Annotated[bool, typer.Option("--reoptimize", help="Also solve every world: the regret of the fixed catalog.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the figures and every sample as JSON.")] = False,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the samples to a .csv or .parquet file.")] = None,
+    report_path: Annotated[Optional[Path], typer.Option("--report", help="Write an HTML page: the margin's histogram and a tornado chart.")] = None,
 ) -> None:
     """How the chosen catalog's margin moves when numbers of the file are uncertain."""
     from rich.console import Console
@@ -666,6 +667,12 @@ def risk(
     if output is not None:
         _write_rows(output, rows)
         typer.echo(f"wrote {output}: {len(rows)} samples", err=True)
+    if report_path is not None:
+        from solver.html import render_risk
+        from solver.risk import tornado
+
+        write_output(report_path, render_risk(str(file), result, *tornado(model, text, result)))
+        typer.echo(f"wrote {report_path}", err=True)
     if json_output:
         sys.stdout.write(json.dumps({**result.figures(), "worlds": rows}, indent=2) + "\n")
         return

@@ -201,7 +201,6 @@ border-bottom: 1px solid #ddd; text-align: left; } .note { color: #555; }
 
 def render(path: str, solution: Solution, sweep: SweepResult | None = None) -> str:
     """The whole page."""
-    _, get_plotlyjs = _plotly()
     parts = [f"<h1>{html.escape(path)}</h1>", f"<p>{html.escape(headline(path, solution))}</p>"]
     if solution.solved:
         parts += ["<h2>Catalog</h2>",
@@ -226,7 +225,47 @@ def render(path: str, solution: Solution, sweep: SweepResult | None = None) -> s
                   *sweep_charts(sweep),
                   "<table><tr><th>point</th><th>status</th><th>margin</th><th>catalog</th></tr>"
                   f"{_sweep_rows(sweep)}</table>"]
+    return _page(path, parts)
+
+
+def _page(path: str, parts: list[str]) -> str:
+    _, get_plotlyjs = _plotly()
     return (f"<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>planlang report: "
             f"{html.escape(path)}</title><style>{STYLE}</style>"
             f"<script>{get_plotlyjs()}</script></head><body>{''.join(parts)}"
             f"<p class=note>Made by planlang on {date.today().isoformat()}.</p></body></html>\n")
+
+
+def render_risk(path: str, risk, base: float, swings) -> str:
+    """`planlang risk --report`: the margin's histogram over the sampled
+    worlds and the tornado of what moves it most."""
+    go, _ = _plotly()
+    figures = risk.figures()
+    axis = dict(tickprefix=SYMBOLS.get(risk.currency, ""))
+    margins = [s.margin for s in risk.samples]
+    histogram = go.Figure([go.Histogram(x=margins, marker_color=PALETTE[0], nbinsx=30)])
+    histogram.update_layout(title=f"Margin over {len(margins)} sampled worlds (per month)", xaxis=axis,
+                            yaxis_title="worlds", bargap=0.05)
+    paths = [s.path for s in reversed(swings)]
+    tornado = go.Figure([
+        go.Bar(name="at P5", y=paths, x=[s.margin_low - base for s in reversed(swings)], orientation="h",
+               marker_color=PALETTE[4], base=base),
+        go.Bar(name="at P95", y=paths, x=[s.margin_high - base for s in reversed(swings)], orientation="h",
+               marker_color=PALETTE[2], base=base),
+    ])
+    tornado.update_layout(title="What moves the margin most (one number at its P5 or P95, the others as written)",
+                          barmode="overlay", xaxis=axis)
+    rows = "".join(f"<tr><td>{key}</td>" + "".join(f"<td>{amount(figures[key][k], risk.currency)}</td>"
+                                                    for k in ("mean", "p5", "p50", "p95")) + "</tr>"
+                   for key in ("margin", "revenue", "regret") if key in figures)
+    broken = "".join(f"<tr><td>{html.escape(name)}</td><td>{share:.0%}</td></tr>"
+                     for name, share in figures["requirements_broken"].items()) or \
+        "<tr><td colspan=2>every requirement holds in every sampled world</td></tr>"
+    parts = [f"<h1>{html.escape(path)}: risk</h1>",
+             f"<p>{len(margins)} sampled worlds; the catalog solved for the file as written held fixed: "
+             f"{html.escape(', '.join(risk.choices))}</p>",
+             "<table><tr><th></th><th>mean</th><th>P5</th><th>P50</th><th>P95</th></tr>" + rows + "</table>",
+             _figure_html(histogram, "margin-histogram"), _figure_html(tornado, "tornado"),
+             "<h2>Requirements that break</h2><table><tr><th>requirement</th><th>in worlds</th></tr>"
+             + broken + "</table>"]
+    return _page(path, parts)

@@ -285,6 +285,39 @@ def run(model: Model, text: str, varies: list[str], samples: int = 100, seed: in
     return Risk(varied, choices, nominal, out, model.currency)
 
 
+@dataclass
+class Swing:
+    """A tornado bar: the fixed catalog's margin with one varied number at
+    its 5th and its 95th percentile, every other number as the file has it."""
+
+    path: str
+    low: float  # the number (or factor) at P5
+    high: float
+    margin_low: float
+    margin_high: float
+
+    @property
+    def width(self) -> float:
+        return abs(self.margin_high - self.margin_low)
+
+
+def tornado(model: Model, text: str, risk: Risk) -> tuple[float, list[Swing]]:
+    """The file's margin under the fixed catalog, and each varied number's
+    swing of it, widest first."""
+    from solver.choose import catalog
+
+    base = evaluate(model, catalog(model, risk.choices)).totals.margin
+    out = []
+    for v in risk.varied:
+        low, high = v.values(np.array([0.05, 0.95]))
+        margins = []
+        for value in (low, high):
+            edited, _ = world(text, model, [v], [value])
+            margins.append(evaluate(edited, catalog(edited, risk.choices)).totals.margin)
+        out.append(Swing(v.path, float(low), float(high), *margins))
+    return base, sorted(out, key=lambda s: -s.width)
+
+
 # ---- one catalog for every sampled world (solve --robust) ------------------------------------
 
 

@@ -164,3 +164,27 @@ def test_robust_with_worlds_like_the_file_is_the_plain_optimum():
     result = runner.invoke(app, ["solve", str(ASSISTANT), "--robust", "--vary",
                                  "segment.creator.value.message=triangular(x0.85, x1, x1.1)", "--samples", "8"])
     assert result.exit_code == 1 and "infeasible over 8 sampled worlds" in " ".join(result.stdout.split())
+
+
+def test_the_report_draws_the_histogram_and_the_tornado(tmp_path):
+    from solver.risk import tornado
+
+    model, text = planlang.load(ASSISTANT), ASSISTANT.read_text()
+    varies = ["gpu.h100.price=uniform(x0.8, x1.5)", "segment.creator.value.message=triangular(x0.7, x1, x1.2)"]
+    result = run(model, text, varies, samples=6, seed=1)
+    base, swings = tornado(model, text, result)
+    assert base == pytest.approx(solve_margin(model))
+    assert [s.path for s in swings] == ["segment.creator.value.message", "gpu.h100.price"]  # widest first
+    assert swings[1].margin_low > swings[1].margin_high  # dearer GPUs, less margin
+    page = tmp_path / "risk.html"
+    shown = runner.invoke(app, ["risk", str(ASSISTANT), *sum((["--vary", v] for v in varies), []),
+                                "--samples", "6", "--report", str(page)])
+    assert shown.exit_code == 0, shown.output
+    html = page.read_text()
+    assert 'id="margin-histogram"' in html and 'id="tornado"' in html and "Requirements that break" in html
+
+
+def solve_margin(model) -> float:
+    from solver.optimize import solve
+
+    return solve(model).totals.margin
