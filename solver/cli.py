@@ -288,15 +288,17 @@ def sweep(
                                                 "several make a grid")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the points to a .csv or .json file.")] = None,
     report_path: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML report of the sweep.")] = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Points solved at once (default: every core).")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes of the local Dask cluster (default: every core; 1: no cluster).")] = None,
     solver_name: Annotated[str, typer.Option("--solver", help="highs (default), cbc, highs-pulp or enumerate")] = "highs",
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per point.")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="A running Dask cluster, e.g. tcp://HOST:8786 (default: a local one).")] = None,
 ) -> None:
     """Re-solve the file over a grid of changed numbers (what-if)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from planlang.edit import EditError
+    from solver.cluster import ClusterError
     from solver.whatif import SweepError, sweep as run_sweep
 
     options = _options(solver_name, time_limit, 0.0)
@@ -322,8 +324,9 @@ def sweep(
             progress.update(task, completed=done, total=total)
 
         try:
-            result = run_sweep(file, axes, text=text, options=options, jobs=jobs, on_point=advance)
-        except (SweepError, EditError) as error:
+            result = run_sweep(file, axes, text=text, options=options, jobs=jobs, scheduler=scheduler,
+                               on_point=advance)
+        except (SweepError, EditError, ClusterError) as error:
             raise fail(f"{file}: {error}")
     _print_sweep(result)
     if output is not None:
@@ -639,11 +642,14 @@ def risk(
     json_output: Annotated[bool, typer.Option("--json", help="Print the figures and every sample as JSON.")] = False,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the samples to a .csv or .parquet file.")] = None,
     report_path: Annotated[Optional[Path], typer.Option("--report", help="Write an HTML page: the margin's histogram and a tornado chart.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes of the local Dask cluster (default: every core; 1: no cluster).")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="A running Dask cluster, e.g. tcp://HOST:8786 (default: a local one).")] = None,
 ) -> None:
     """How the chosen catalog's margin moves when numbers of the file are uncertain."""
     from rich.console import Console
     from rich.progress import Progress
 
+    from solver.cluster import ClusterError
     from solver.risk import RiskError, run
     from solver.report import print_risk
 
@@ -656,10 +662,10 @@ def risk(
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task("sampling worlds", total=samples)
                 result = run(model, text, vary, samples, seed, reoptimize,
-                             lambda done, _: bar.update(task, completed=done))
+                             lambda done, _: bar.update(task, completed=done), jobs, scheduler)
         else:
-            result = run(model, text, vary, samples, seed, reoptimize)
-    except RiskError as error:
+            result = run(model, text, vary, samples, seed, reoptimize, jobs=jobs, scheduler=scheduler)
+    except (RiskError, ClusterError) as error:
         raise fail(f"{file}: {error}")
     rows = [{**{f"vary {k}": v for k, v in s.values.items()}, "margin": s.margin, "revenue": s.revenue,
              "objective": s.objective, "feasible": s.feasible, "broken": "; ".join(s.broken),

@@ -22,6 +22,7 @@ samples), so a larger run refines the figures of a smaller one.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -242,10 +243,45 @@ def world(text: str, model: Model, varied: list[Varied], values: list[float]) ->
                         f" {error.diagnostics[0].message}") from None
 
 
-def run(model: Model, text: str, varies: list[str], samples: int = 100, seed: int = 0,
-        reoptimize: bool = False, progress=None) -> Risk:
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str, path: str) -> Model:
+    """The file's model, parsed once per worker process."""
+    return planlang.loads(text, path)
+
+
+def _world_task(shared: tuple, values: list[float]) -> Sample:
+    """One sampled world, as solver.cluster runs it."""
     from solver.choose import ChoiceError, catalog
     from solver.optimize import solve
+
+    text, path, varied, choices, reoptimize = shared
+    model = _parsed(text, path)
+    sense = 1.0 if model.objective.sense == "maximize" else -1.0
+    sampled, clipped = world(text, model, varied, values)
+    try:
+        evaluation = evaluate(sampled, catalog(sampled, choices))
+    except ChoiceError as error:
+        raise RiskError(f"the fixed catalog does not fit a sampled world: {error}") from None
+    broken = [requirement_text(c.require) for c in evaluation.requirements if not c.holds]
+    broken += [f"gpu({p}) within its fleet" for p in evaluation.gpu_hours if not evaluation.within_capacity(p)]
+    losing = [f"{p.bucket.segment}.{p.bucket.index}" for p in evaluation.placements
+              if p.option is not None and p.option.revenue < p.option.cost]
+    sample = Sample({v.path: float(x) for v, x in zip(varied, values)}, evaluation.totals.margin,
+                    evaluation.totals.revenue, evaluation.objective, evaluation.feasible, broken, losing,
+                    clipped=clipped)
+    if reoptimize:
+        best = solve(sampled)
+        if best.solved:
+            sample.best = best.objective
+            sample.regret = sense * (best.objective - sample.objective) if evaluation.feasible else None
+    return sample
+
+
+def run(model: Model, text: str, varies: list[str], samples: int = 100, seed: int = 0,
+        reoptimize: bool = False, progress=None, jobs: int | None = 1, scheduler: str | None = None) -> Risk:
+    """The fixed catalog in `samples` sampled worlds; on Dask with `jobs`
+    local processes (1: here) or the cluster at `scheduler`."""
+    from solver.cluster import run_all
 
     if samples < 1:
         raise RiskError("--samples is at least 1")
@@ -257,31 +293,12 @@ def run(model: Model, text: str, varies: list[str], samples: int = 100, seed: in
     if len(varied) > len(PRIMES):
         raise RiskError(f"at most {len(PRIMES)} numbers can be varied at once")
     choices, nominal = fixed_catalog(model)
-    sense = 1.0 if model.objective.sense == "maximize" else -1.0
+    for v in varied:  # a world the language refuses says so now, not on a worker
+        world(text, model, [v], list(v.values(np.array([0.5]))))
     u = levels(samples, len(varied), seed)
     drawn = np.column_stack([v.values(u[:, d]) for d, v in enumerate(varied)])
-    out = []
-    for i in range(samples):
-        sampled, clipped = world(text, model, varied, list(drawn[i]))
-        try:
-            evaluation = evaluate(sampled, catalog(sampled, choices))
-        except ChoiceError as error:
-            raise RiskError(f"the fixed catalog does not fit a sampled world: {error}") from None
-        broken = [requirement_text(c.require) for c in evaluation.requirements if not c.holds]
-        broken += [f"gpu({p}) within its fleet" for p in evaluation.gpu_hours if not evaluation.within_capacity(p)]
-        losing = [f"{p.bucket.segment}.{p.bucket.index}" for p in evaluation.placements
-                  if p.option is not None and p.option.revenue < p.option.cost]
-        sample = Sample({v.path: float(x) for v, x in zip(varied, drawn[i])}, evaluation.totals.margin,
-                        evaluation.totals.revenue, evaluation.objective, evaluation.feasible, broken, losing,
-                        clipped=clipped)
-        if reoptimize:
-            best = solve(sampled)
-            if best.solved:
-                sample.best = best.objective
-                sample.regret = sense * (best.objective - sample.objective) if evaluation.feasible else None
-        out.append(sample)
-        if progress is not None:
-            progress(i + 1, samples)
+    out = run_all(_world_task, (text, model.path, varied, choices, reoptimize), [list(map(float, row)) for row in drawn],
+                  jobs=jobs, scheduler=scheduler, on_done=progress)
     return Risk(varied, choices, nominal, out, model.currency)
 
 

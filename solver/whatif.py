@@ -16,9 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import os
 import re
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -135,6 +133,12 @@ def _base_compiled(text: str, path: str):
     return compile_model(_base(text, path))
 
 
+def _solve_task(shared: tuple[str, str, Options], settings: dict[str, str]) -> Point:
+    """One point, as solver.cluster runs it: (text, path, options) shared."""
+    text, path, options = shared
+    return _solve_point(text, path, settings, options)
+
+
 def _solve_point(text: str, path: str, settings: dict[str, str], options: Options) -> Point:
     from solver.compile import compile_model, with_bounds
     from solver.optimize import SolveInputError, solve_compiled
@@ -158,12 +162,13 @@ def _solve_point(text: str, path: str, settings: dict[str, str], options: Option
 
 
 def sweep(file: str | Path, settings: dict[str, str | Iterable], *, text: str | None = None,
-          options: Options | None = None, jobs: int | None = None,
+          options: Options | None = None, jobs: int | None = None, scheduler: str | None = None,
           on_point: Callable[[int, int], None] | None = None) -> SweepResult:
     """Solve `file` at every point of the grid `settings` (path -> range, as
-    `planlang sweep --set` takes it, or a list of values/Changes). `jobs`
-    processes (default: every core; 1 runs here). `on_point(done, total)`
-    is called as points finish."""
+    `planlang sweep --set` takes it, or a list of values/Changes), on Dask:
+    a local cluster of `jobs` processes (default: every core; 1 runs here),
+    or the cluster at `scheduler`. `on_point(done, total)` is called as
+    points finish."""
     path = str(file)
     text = Path(file).read_text(encoding="utf-8") if text is None else text
     base = _base(text, path)  # a bad file fails here, once, with every problem
@@ -178,21 +183,10 @@ def sweep(file: str | Path, settings: dict[str, str | Iterable], *, text: str | 
         raise SweepError(f"the grid has {size:,} points ({' x '.join(str(len(a.changes)) for a in axes)}); "
                          f"at most {MAX_POINTS:,}: use larger steps or fewer --set")
     grid = [dict(zip([a.path for a in axes], combo)) for combo in itertools.product(*(a.changes for a in axes))]
-    options = options or Options()
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(grid)))
-    points: list[Point | None] = [None] * len(grid)
-    if jobs == 1:
-        for i, point in enumerate(grid):
-            points[i] = _solve_point(text, path, point, options)
-            if on_point:
-                on_point(i + 1, len(grid))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_solve_point, text, path, point, options): i for i, point in enumerate(grid)}
-            for done, future in enumerate(as_completed(futures), start=1):
-                points[futures[future]] = future.result()
-                if on_point:
-                    on_point(done, len(grid))
+    from solver.cluster import run_all
+
+    points = run_all(_solve_task, (text, path, options or Options()), grid, jobs=jobs, scheduler=scheduler,
+                     on_done=on_point)
     return SweepResult(file=path, axes=axes, points=points)
 
 
