@@ -328,8 +328,11 @@ def print_risk(console: Console, path: str, risk) -> None:
         console.print(broken)
     else:
         console.print("Every requirement holds in every sampled world.")
-    for segment, share in figures["segments_losing"].items():
-        console.print(f"segment {segment}: some of its buckets lose money in {share:.0%} of the worlds")
+    for segment, share in figures["segments_turning"].items():
+        console.print(f"segment {segment}: a bucket that makes money as written loses it in {share:.0%} of the worlds")
+    if figures["nominal_losing"]:
+        console.print(f"(as written, {len(figures['nominal_losing'])} bucket(s) already cost more than they pay: "
+                      f"{', '.join(figures['nominal_losing'][:6])}{', ...' if len(figures['nominal_losing']) > 6 else ''})")
     if figures["clipped"]:
         console.print(f"{figures['clipped']} sample(s) had a number clipped to what the language allows (0 or 100%)")
 

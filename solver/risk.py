@@ -165,6 +165,7 @@ class Risk:
     nominal: float  # its objective in the file as written
     samples: list[Sample]
     currency: str = "USD"
+    nominal_losing: list[str] = field(default_factory=list)  # buckets losing money in the file as written
 
     def figures(self) -> dict:
         margin = np.array([s.margin for s in self.samples])
@@ -172,16 +173,23 @@ class Risk:
         n = len(self.samples)
         broken: dict[str, int] = {}
         losing: dict[str, int] = {}
+        turning: dict[str, int] = {}
+        already = set(self.nominal_losing)
         for s in self.samples:
             for name in s.broken:
                 broken[name] = broken.get(name, 0) + 1
             for segment in {b.split(".")[0] for b in s.losing}:
                 losing[segment] = losing.get(segment, 0) + 1
+            for segment in {b.split(".")[0] for b in s.losing if b not in already}:
+                turning[segment] = turning.get(segment, 0) + 1
         out = {
             "samples": n, "nominal": self.nominal, "catalog": self.choices,
             "margin": _spread(margin), "revenue": _spread(revenue),
             "requirements_broken": {k: v / n for k, v in sorted(broken.items())},
             "segments_losing": {k: v / n for k, v in sorted(losing.items())},
+            # share of worlds in which a bucket that makes money as written loses it
+            "segments_turning": {k: v / n for k, v in sorted(turning.items())},
+            "nominal_losing": self.nominal_losing,
             "clipped": sum(1 for s in self.samples if s.clipped),
         }
         regrets = [s.regret for s in self.samples if s.regret is not None]
@@ -264,8 +272,7 @@ def _world_task(shared: tuple, values: list[float]) -> Sample:
         raise RiskError(f"the fixed catalog does not fit a sampled world: {error}") from None
     broken = [requirement_text(c.require) for c in evaluation.requirements if not c.holds]
     broken += [f"gpu({p}) within its fleet" for p in evaluation.gpu_hours if not evaluation.within_capacity(p)]
-    losing = [f"{p.bucket.segment}.{p.bucket.index}" for p in evaluation.placements
-              if p.option is not None and p.option.revenue < p.option.cost]
+    losing = _losing(evaluation)
     sample = Sample({v.path: float(x) for v, x in zip(varied, values)}, evaluation.totals.margin,
                     evaluation.totals.revenue, evaluation.objective, evaluation.feasible, broken, losing,
                     clipped=clipped)
@@ -299,7 +306,19 @@ def run(model: Model, text: str, varies: list[str], samples: int = 100, seed: in
     drawn = np.column_stack([v.values(u[:, d]) for d, v in enumerate(varied)])
     out = run_all(_world_task, (text, model.path, varied, choices, reoptimize), [list(map(float, row)) for row in drawn],
                   jobs=jobs, scheduler=scheduler, on_done=progress)
-    return Risk(varied, choices, nominal, out, model.currency)
+    return Risk(varied, choices, nominal, out, model.currency, _losing(evaluate(model, _catalog(model, choices))))
+
+
+def _catalog(model: Model, choices: list[str]):
+    from solver.choose import catalog
+
+    return catalog(model, choices)
+
+
+def _losing(evaluation) -> list[str]:
+    """segment.bucket of every bucket on a plan that costs more than it pays."""
+    return [f"{p.bucket.segment}.{p.bucket.index}" for p in evaluation.placements
+            if p.option is not None and p.option.revenue < p.option.cost]
 
 
 @dataclass

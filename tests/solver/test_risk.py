@@ -188,3 +188,12 @@ def solve_margin(model) -> float:
     from solver.optimize import solve
 
     return solve(model).totals.margin
+
+
+def test_buckets_that_turn_loss_making_are_told_apart_from_those_losing_as_written():
+    model, text = planlang.load(ASSISTANT), ASSISTANT.read_text()
+    figures = run(model, text, ["resource.ticket.cost=uniform(x500, x600)"], samples=4).figures()
+    assert figures["nominal_losing"] and all(b.startswith("casual.") for b in figures["nominal_losing"])
+    assert figures["segments_losing"]["casual"] == 1.0
+    assert "casual" not in figures["segments_turning"]  # it loses money as written already
+    assert figures["segments_turning"]["support_desk"] == 1.0  # $1-$1.20 an attempt: more than a ticket pays
