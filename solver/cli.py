@@ -191,6 +191,12 @@ def _options(solver_name: str, time_limit: float | None, gap: float):
     return Options(backend=solver_name, time_limit=time_limit, gap=gap)
 
 
+# Options of the commands that run many solves on Dask (sweep, risk).
+Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes of the local Dask cluster "
+                                             "(default: every core; 1: no cluster).")]
+Scheduler = Annotated[Optional[str], typer.Option("--scheduler", help="A running Dask cluster, e.g. "
+                                                  "tcp://HOST:8786 (default: a local one).")]
+
 EXIT_BY_STATUS = {"optimal": 0, "feasible": 0, "infeasible": EXIT_NO, "unbounded": EXIT_NO}
 
 
@@ -288,10 +294,10 @@ def sweep(
                                                 "several make a grid")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the points to a .csv or .json file.")] = None,
     report_path: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML report of the sweep.")] = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes of the local Dask cluster (default: every core; 1: no cluster).")] = None,
+    jobs: Jobs = None,
     solver_name: Annotated[str, typer.Option("--solver", help="highs (default), cbc, highs-pulp or enumerate")] = "highs",
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per point.")] = None,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="A running Dask cluster, e.g. tcp://HOST:8786 (default: a local one).")] = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Re-solve the file over a grid of changed numbers (what-if)."""
     from rich.console import Console
@@ -376,19 +382,22 @@ def _offer(name: str, plan, currency: str) -> str:
 
 
 def _write_points(result, output: Path) -> None:
-    import csv
-    import io
-
     if output.suffix == ".json":
         write_output(output, result.model_dump_json(indent=2) + "\n")
         return
-    records = result.records()
-    columns = list(dict.fromkeys(key for record in records for key in record))
+    _write_csv(output, result.records())
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    """Rows as CSV (columns in the order first seen), atomically."""
+    import csv
+    import io
+
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns)
+    writer = csv.DictWriter(buffer, list(dict.fromkeys(key for row in rows for key in row)))
     writer.writeheader()
-    writer.writerows(records)
-    write_output(output, buffer.getvalue())
+    writer.writerows(rows)
+    write_output(path, buffer.getvalue())
 
 
 @app.command()
@@ -642,8 +651,8 @@ def risk(
     json_output: Annotated[bool, typer.Option("--json", help="Print the figures and every sample as JSON.")] = False,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the samples to a .csv or .parquet file.")] = None,
     report_path: Annotated[Optional[Path], typer.Option("--report", help="Write an HTML page: the margin's histogram and a tornado chart.")] = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes of the local Dask cluster (default: every core; 1: no cluster).")] = None,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="A running Dask cluster, e.g. tcp://HOST:8786 (default: a local one).")] = None,
+    jobs: Jobs = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """How the chosen catalog's margin moves when numbers of the file are uncertain."""
     from rich.console import Console
@@ -713,9 +722,6 @@ def _solve_robust(file: Path, vary: list[str], samples: int, seed: int, options,
 
 def _write_rows(path: Path, rows: list[dict]) -> None:
     """Rows to CSV, or to Parquet through DuckDB, atomically."""
-    import csv
-    import io
-
     if path.suffix.lower() == ".parquet":
         import duckdb
         import numpy as np
@@ -730,11 +736,7 @@ def _write_rows(path: Path, rows: list[dict]) -> None:
         return
     if path.suffix.lower() != ".csv":
         raise fail(f"{path}: write samples to .csv or .parquet")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    write_output(path, buffer.getvalue())
+    _write_csv(path, rows)
 
 
 @app.command()
