@@ -35,6 +35,7 @@ from planlang import PlanError
 from planlang.edit import Change, EditError, apply, locate
 from planlang.model import Model, Percent, Range, Values
 from solver.buckets import Z90
+from solver.choose import ChoiceError, catalog
 from solver.evaluator import evaluate
 from solver.requirements import requirement_text
 
@@ -210,16 +211,23 @@ def fixed_catalog(model: Model) -> tuple[list[str], float]:
     solution = solve(model)
     if not solution.solved:
         raise RiskError(f"the file as written is {solution.status}: there is no catalog to hold fixed")
-    choices = []
-    for name, plan in solution.plans.items():
-        if not plan.offered:
-            if model.plans[name].optional:
-                choices.append(f"{name}=off")
+    chosen = {name: {label: math.inf if value is None else value for label, value in plan.choices.items()}
+              for name, plan in solution.plans.items() if plan.offered}
+    return choice_strings(model, chosen), solution.objective
+
+
+def choice_strings(model: Model, chosen: dict[str, dict[str, float]]) -> list[str]:
+    """A catalog (offered plan -> its choices made) as `eval --choose` takes
+    it: every optional plan said on or off."""
+    out = []
+    for name, plan in model.plans.items():
+        if name not in chosen:
+            out += [f"{name}=off"] if plan.optional else []
             continue
-        choices.append(f"{name}=on" if model.plans[name].optional else "")
-        choices += [f"{name}.{label}={'unlimited' if value is None else repr(value)}"
-                    for label, value in plan.choices.items()]
-    return [c for c in choices if c], solution.objective
+        out += [f"{name}=on"] if plan.optional else []
+        out += [f"{name}.{label}={'unlimited' if value == math.inf else repr(value)}"
+                for label, value in chosen[name].items()]
+    return out
 
 
 def _clip(varied: Varied, node, value: float) -> tuple[float, bool]:
@@ -259,7 +267,6 @@ def _parsed(text: str, path: str) -> Model:
 
 def _world_task(shared: tuple, values: list[float]) -> Sample:
     """One sampled world, as solver.cluster runs it."""
-    from solver.choose import ChoiceError, catalog
     from solver.optimize import solve
 
     text, path, varied, choices, reoptimize = shared
@@ -306,13 +313,7 @@ def run(model: Model, text: str, varies: list[str], samples: int = 100, seed: in
     drawn = np.column_stack([v.values(u[:, d]) for d, v in enumerate(varied)])
     out = run_all(_world_task, (text, model.path, varied, choices, reoptimize), [list(map(float, row)) for row in drawn],
                   jobs=jobs, scheduler=scheduler, on_done=progress)
-    return Risk(varied, choices, nominal, out, model.currency, _losing(evaluate(model, _catalog(model, choices))))
-
-
-def _catalog(model: Model, choices: list[str]):
-    from solver.choose import catalog
-
-    return catalog(model, choices)
+    return Risk(varied, choices, nominal, out, model.currency, _losing(evaluate(model, catalog(model, choices))))
 
 
 def _losing(evaluation) -> list[str]:
@@ -340,8 +341,6 @@ class Swing:
 def tornado(model: Model, text: str, risk: Risk) -> tuple[float, list[Swing]]:
     """The file's margin under the fixed catalog, and each varied number's
     swing of it, widest first."""
-    from solver.choose import catalog
-
     base = evaluate(model, catalog(model, risk.choices)).totals.margin
     out = []
     for v in risk.varied:
@@ -440,12 +439,7 @@ def robust(model: Model, text: str, varies: list[str], samples: int = 20, seed: 
     if result.status not in ("optimal", "feasible"):
         return out
     offered = [j for j, column in enumerate(problem.offer) if result.values[column] > 0.5]
-    out.choices = [f"{first.configs[j].plan}.{label}={'unlimited' if value == math.inf else repr(value)}"
-                   for j in offered for label, value in first.configs[j].choices]
-    out.choices += [f"{name}=on" for name in {first.configs[j].plan for j in offered}
-                    if model.plans[name].optional]
-    out.choices += [f"{name}=off" for name, plan in model.plans.items()
-                    if plan.optional and name not in {first.configs[j].plan for j in offered}]
+    out.choices = choice_strings(model, {first.configs[j].plan: dict(first.configs[j].choices) for j in offered})
     values = [_evaluated(w.model, out.choices) for w in worlds]
     if not all(ok for _, ok in values):  # pragma: no cover - the MILP and the evaluator disagree: a bug
         raise RiskError("internal error: the robust catalog breaks a requirement in a sampled world")
@@ -457,7 +451,5 @@ def robust(model: Model, text: str, varies: list[str], samples: int = 20, seed: 
 
 def _evaluated(model: Model, choices: list[str]) -> tuple[float, bool]:
     """(objective, every requirement holds) of a catalog in one world."""
-    from solver.choose import catalog
-
     evaluation = evaluate(model, catalog(model, choices))
     return evaluation.objective, evaluation.feasible
