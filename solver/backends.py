@@ -37,6 +37,7 @@ class Options:
     threads: int = 1
     solution_limit: int | None = None  # stop after this many improving catalogs (HiGHS only; deterministic)
     start: bool = True  # HiGHS starts from the best catalog a local search finds (solver/heuristic.py)
+    cuts: bool = True  # HiGHS starts from a relaxation tightened by cuts (solver/cuts.py)
     deadline: float | None = None  # time.monotonic() by which everything solved must end: see started()
 
     def started(self) -> "Options":
@@ -68,6 +69,7 @@ class Result:
     gap: float | None = None
     seconds: float = 0.0
     message: str = ""
+    cuts: int = 0  # valid inequalities added to the relaxation (solver/cuts.py)
 
 
 def solve(problem: Problem, options: Options) -> Result:
@@ -76,7 +78,16 @@ def solve(problem: Problem, options: Options) -> Result:
     started = time.perf_counter()
     if options.out_of_time:
         return Result("no solution", message="the time limit was reached")
-    result = _highs(problem, options) if options.backend == "highs" else _pulp(problem, options)
+    if options.backend != "highs":
+        result = _pulp(problem, options)
+    elif options.cuts and problem.pairs is not None:
+        from solver.cuts import tighten  # cuts.py builds on this module
+
+        tightened = tighten(problem, options)
+        result = tightened.result or _highs(tightened.problem, options)
+        result.cuts = tightened.cuts
+    else:
+        result = _highs(problem, options)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -103,7 +114,9 @@ def _highs_status():
     }
 
 
-def _highs(problem: Problem, options: Options) -> Result:
+def highs_model(problem: Problem, options: Options, relaxed: bool = False):
+    """A highspy.Highs holding `problem` (its LP relaxation when `relaxed`),
+    with the options' tolerances and time left."""
     import highspy
 
     h = highspy.Highs()
@@ -131,10 +144,17 @@ def _highs(problem: Problem, options: Options) -> Result:
     lp.a_matrix_.start_ = problem.start.astype(np.int32)
     lp.a_matrix_.index_ = problem.index.astype(np.int32)
     lp.a_matrix_.value_ = problem.value
-    if problem.integer.any():
+    if problem.integer.any() and not relaxed:
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in problem.integer]
     h.passModel(lp)
+    return h
+
+
+def _highs(problem: Problem, options: Options) -> Result:
+    import highspy
+
+    h = highs_model(problem, options)
     if problem.hint is not None:  # a first incumbent
         start = highspy.HighsSolution()
         start.col_value = problem.start_values(problem.hint)

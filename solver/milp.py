@@ -36,7 +36,7 @@ otherwise meet tolerances made for numbers near 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -104,6 +104,18 @@ class Problem:
         values[J + P:J + P + R] = z
         values[J + P + R:J + P + 2 * R] = w
         return values
+
+    def with_rows(self, rows: list[np.ndarray], upper: float) -> "Problem":
+        """This problem with more rows: the sum of the columns in each of
+        `rows` at most `upper`, after the rows it has."""
+        if not rows:
+            return self
+        sizes = np.array([len(r) for r in rows])
+        return replace(
+            self, start=np.r_[self.start, self.start[-1] + np.cumsum(sizes)],
+            index=np.concatenate([self.index, *rows]), value=np.r_[self.value, np.ones(sizes.sum())],
+            row_lower=np.r_[self.row_lower, np.full(len(rows), -INF)],
+            row_upper=np.r_[self.row_upper, np.full(len(rows), upper)])
 
     @property
     def columns(self) -> int:
@@ -185,6 +197,7 @@ class Pairs:
     previous_run: np.ndarray  # per run: the type's run before, or -1
     previous_same: np.ndarray  # per run: the type's run of the same plan before, or -1
     members: np.ndarray  # (types, K): 1 where bucket k is of the type
+    plan: np.ndarray  # per configuration: its plan
 
     @property
     def runs(self) -> int:
@@ -238,7 +251,7 @@ def _pairs(compiled: Compiled) -> Pairs:
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
     return Pairs(flat(type_ids), flat(configs), flat(runs), np.array(previous_run, dtype=np.int64),
-                 np.array(previous_same, dtype=np.int64), members)
+                 np.array(previous_same, dtype=np.int64), members, plan_of)
 
 
 def _without_impossible(coefficient: np.ndarray, bound: float, op: str, pairs: Pairs,

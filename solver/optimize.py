@@ -8,12 +8,11 @@ import math
 import time
 from dataclasses import replace
 
-
 from planlang.check import catalogs
 from planlang.format import expr_text
 from planlang.model import Model
 from solver import backends
-from solver.backends import Options
+from solver.backends import Options, Result
 from solver.compile import Compiled, assign, compile_model
 from solver.enumerate import TooManyCatalogs, enumerate_catalogs
 from solver.evaluator import Evaluation, evaluate
@@ -62,7 +61,7 @@ def solve_compiled(compiled: Compiled, options: Options, explain: bool = False) 
     if options.backend == "highs" and options.start:
         problem.hint = local_search(compiled, rows, rules)
     result = backends.solve(problem, options)
-    info = _info(compiled, problem, options, result.seconds)
+    info = _info(compiled, problem, options, result)
     if result.status in ("optimal", "feasible"):
         offered = {j for j, column in enumerate(problem.offer) if result.values[column] > 0.5}
         try:
@@ -128,11 +127,12 @@ def _blank(compiled: Compiled) -> Solution:
                     objective_text=expr_text(model.objective.expr), currency=model.currency)
 
 
-def _info(compiled: Compiled, problem: Problem, options: Options, seconds: float) -> SolverInfo:
+def _info(compiled: Compiled, problem: Problem, options: Options, result: Result) -> SolverInfo:
     return SolverInfo(
-        backend=options.backend, seconds=seconds, buckets=len(compiled.buckets),
+        backend=options.backend, seconds=result.seconds, buckets=len(compiled.buckets),
         configurations=len(compiled.configs), catalogs=catalogs(compiled.model),
         pairs=sum(len(r) for r in compiled.ranking), columns=problem.columns, rows=problem.rows,
+        cuts=result.cuts,
     )
 
 
