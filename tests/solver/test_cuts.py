@@ -1,5 +1,5 @@
-"""Cuts (solver/cuts.py): every inequality found holds for every catalog,
-whatever the relaxation's values it was found at; and a MILP tightened by
+"""Cuts (solver/cuts.py): every inequality found, of either shape, holds
+for every catalog, whatever the relaxation's values it was found at; and a MILP tightened by
 them gives the answers the plain MILP gives, on models where they are found
 and where the relaxation alone proves the best catalog."""
 
@@ -15,7 +15,8 @@ from strategies import small_credit_models, small_models
 import planlang
 from solver.backends import Options
 from solver.compile import compile_model
-from solver.cuts import _Ranks, separate, tighten
+from solver.heuristic import local_search
+from solver.cuts import _Ranks, cliques, separate, tighten
 from solver.milp import Pairs, build
 from solver.optimize import solve
 from solver.requirements import compile_requirements
@@ -52,7 +53,8 @@ def catalogs(plan: np.ndarray):
 def test_every_cut_holds_for_every_catalog(instance):
     types, pairs, x, y = instance
     J = len(x)
-    found = separate(pairs, _Ranks(pairs, J), x, y)
+    ranks = _Ranks(pairs, J)
+    found = separate(pairs, ranks, x, y) + cliques(pairs, ranks, x, y)
     for columns in found:
         assert len(set(columns.tolist())) == len(columns)
         assert x[columns[columns < J]].sum() + y[columns[columns >= J] - J].sum() > 1.0, "found violated"
@@ -95,7 +97,9 @@ def test_tightened_milp_gives_the_plain_answer(credits, seed, proven):
     so it is the answer without branching."""
     text = Size("medium", 5, 10, 4, 50, credits=credits).text(seed)
     compiled, rows, rules = _compiled(text)
-    tightened = tighten(build(compiled, rows, rules), Options())
+    problem = build(compiled, rows, rules)
+    problem.hint = local_search(compiled, rows, rules)  # as solve() does
+    tightened = tighten(problem, Options())
     assert tightened.cuts > 0
     assert (tightened.result is not None) == proven
     model = planlang.loads(text)
@@ -114,3 +118,17 @@ def test_cuts_change_no_answer(model):
     assert cut.status == plain.status
     if cut.status == "optimal":
         assert cut.objective == pytest.approx(plain.objective, rel=1e-6, abs=1e-6)
+
+
+def test_a_start_the_relaxation_proves_within_the_allowed_gap_is_the_answer():
+    """With --gap, the MIP start is the answer as soon as the relaxation's
+    bound is that close: good, not proven best, and no cut needed."""
+    compiled, rows, rules = _compiled(Size("medium", 5, 10, 4, 50).text(5))
+    problem = build(compiled, rows, rules)
+    problem.hint = local_search(compiled, rows, rules)
+    tightened = tighten(problem, Options(gap=0.5))
+    result = tightened.result
+    assert tightened.cuts == 0 and result.status == "feasible"
+    assert result.objective == pytest.approx(problem.objective @ problem.start_values(problem.hint))
+    assert result.objective < result.bound <= result.objective * 1.5
+    assert 0 < result.gap <= 0.5
