@@ -84,7 +84,7 @@ def solve(problem: Problem, options: Options) -> Result:
         from solver.cuts import tighten  # cuts.py builds on this module
 
         tightened = tighten(problem, options)
-        result = tightened.result or _highs(tightened.problem, options)
+        result = tightened.result or tightened.bounded(_highs(tightened.problem, options))
         result.cuts = tightened.cuts
     else:
         result = _highs(problem, options)

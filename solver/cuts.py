@@ -69,6 +69,17 @@ class Tightened:
     problem: Problem  # with the cuts as rows
     cuts: int
     result: Result | None  # when the relaxation alone proved a catalog best
+    bound: float | None = None  # the tightened relaxation's: no catalog is worth more
+
+    def bounded(self, result: Result) -> Result:
+        """`result` (of the tightened problem) with the better of its bound
+        and this one: a solver stopped by a time limit near the root may
+        have none, or only a trivial one."""
+        if result.status == "feasible" and self.bound is not None and (
+                result.bound is None or result.gap is None or self.bound < result.bound):
+            result.bound = self.bound
+            result.gap = max(self.bound - result.objective, 0.0) / max(abs(result.objective), 1e-9)
+        return result
 
 
 class _Ranks:
@@ -171,7 +182,7 @@ def tighten(problem: Problem, options: Options) -> Tightened:
     start = problem.start_values(problem.hint) if problem.hint is not None else None
     incumbent = float(problem.objective @ start) if start is not None else -np.inf
     cuts: list[np.ndarray] = []
-    bounds: list[float] = []
+    bounds: list[float] = []  # after each round
     result = None
     for _ in range(ROUNDS):
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or options.out_of_time:
@@ -201,6 +212,6 @@ def tighten(problem: Problem, options: Options) -> Tightened:
             h.addRow(-np.inf, 1.0, len(columns), columns.astype(np.int32), np.ones(len(columns)))
         cuts += found
         if options.seconds_left() is not None:
-            h.setOptionValue("time_limit", float(options.seconds_left()))
+            h.setOptionValue("time_limit", h.getRunTime() + options.seconds_left())  # HiGHS's clock adds runs up
         h.run()
-    return Tightened(problem.with_rows(cuts, 1.0), len(cuts), result)
+    return Tightened(problem.with_rows(cuts, 1.0), len(cuts), result, min(bounds, default=None))

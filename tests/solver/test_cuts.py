@@ -13,7 +13,8 @@ from scenarios import Size
 from strategies import small_credit_models, small_models
 
 import planlang
-from solver.backends import Options
+from solver import cuts as cuts_module
+from solver.backends import Options, Result
 from solver.compile import compile_model
 from solver.heuristic import local_search
 from solver.cuts import _Ranks, cliques, separate, tighten
@@ -132,3 +133,44 @@ def test_a_start_the_relaxation_proves_within_the_allowed_gap_is_the_answer():
     assert result.objective == pytest.approx(problem.objective @ problem.start_values(problem.hint))
     assert result.objective < result.bound <= result.objective * 1.5
     assert 0 < result.gap <= 0.5
+
+
+def test_a_deadline_during_the_cuts_leaves_the_start_and_the_tightened_bound(monkeypatch):
+    """The deadline passes while cuts are found (a fake clock jumps at the
+    first separation): the relaxation stops, HiGHS has no time left, and
+    the answer is the MIP start, feasible, with the relaxation's bound as
+    its gap rather than none."""
+    from solver import backends, cuts
+
+    now = [1000.0]
+    monkeypatch.setattr(backends.time, "monotonic", lambda: now[0])
+    real = cuts.separate
+
+    def late(*args):
+        now[0] += 86_400.0
+        return real(*args)
+
+    monkeypatch.setattr(cuts, "separate", late)
+    compiled, rows, rules = _compiled(Size("medium", 5, 10, 4, 50).text(5))
+    problem = build(compiled, rows, rules)
+    problem.hint = local_search(compiled, rows, rules)
+    result = backends.solve(problem, Options(time_limit=60).started())
+    assert result.status == "feasible" and result.cuts > 0
+    assert result.objective == pytest.approx(problem.objective @ problem.start_values(problem.hint))
+    relaxation = backends.highs_model(problem, Options(), relaxed=True)
+    relaxation.run()  # the only bound found before the deadline: the cuts' round never ended
+    assert result.bound == pytest.approx(relaxation.getInfo().objective_function_value, rel=1e-9)
+    assert result.gap == pytest.approx(result.bound / result.objective - 1, rel=1e-9) and result.gap > 0
+
+
+def test_a_better_bound_replaces_a_stopped_solvers_own():
+    tightened = cuts_module.Tightened(None, 3, None, bound=2.0)
+    values = np.zeros(1)
+    trivial = tightened.bounded(Result("feasible", values, 1.6, 400.0, 249.0))
+    assert (trivial.bound, trivial.gap) == (2.0, pytest.approx(0.25))
+    none = tightened.bounded(Result("feasible", values, 1.6, None, None))
+    assert (none.bound, none.gap) == (2.0, pytest.approx(0.25))
+    better = tightened.bounded(Result("feasible", values, 1.6, 1.7, 0.0625))
+    assert (better.bound, better.gap) == (1.7, 0.0625)
+    proven = tightened.bounded(Result("optimal", values, 1.6, 1.6, 0.0))
+    assert proven.gap == 0.0
