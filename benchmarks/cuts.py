@@ -26,14 +26,15 @@ import highspy
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-import planlang  # noqa: E402
-from scenarios import LARGE, LARGE_CREDITS  # noqa: E402
-from solver import backends  # noqa: E402
-from solver.backends import Options  # noqa: E402
-from solver.compile import compile_model  # noqa: E402
-from solver.heuristic import local_search  # noqa: E402
-from solver.milp import build  # noqa: E402
-from solver.requirements import compile_requirements  # noqa: E402
+from scenarios import LARGE, LARGE_CREDITS
+
+import planlang
+from solver import backends
+from solver.backends import Options
+from solver.compile import compile_model
+from solver.heuristic import local_search
+from solver.milp import build
+from solver.requirements import compile_requirements
 
 
 def measure(text: str, runs: int) -> dict:

@@ -13,11 +13,10 @@ from scenarios import Size
 from strategies import small_credit_models, small_models
 
 import planlang
-from solver import cuts as cuts_module
 from solver.backends import Options, Result
 from solver.compile import compile_model
+from solver.cuts import Tightened, _Ranks, cliques, separate, tighten
 from solver.heuristic import local_search
-from solver.cuts import _Ranks, cliques, separate, tighten
 from solver.milp import Pairs, build
 from solver.optimize import solve
 from solver.requirements import compile_requirements
@@ -164,7 +163,7 @@ def test_a_deadline_during_the_cuts_leaves_the_start_and_the_tightened_bound(mon
 
 
 def test_a_better_bound_replaces_a_stopped_solvers_own():
-    tightened = cuts_module.Tightened(None, 3, None, bound=2.0)
+    tightened = Tightened(None, 3, None, bound=2.0)
     values = np.zeros(1)
     trivial = tightened.bounded(Result("feasible", values, 1.6, 400.0, 249.0))
     assert (trivial.bound, trivial.gap) == (2.0, pytest.approx(0.25))
