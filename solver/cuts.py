@@ -194,7 +194,7 @@ def tighten(problem: Problem, options: Options) -> Tightened:
         if np.all(np.minimum(x, 1.0 - x) <= FEASIBILITY_TOLERANCE):
             result = Result("optimal", values, bound, bound, 0.0)  # a whole catalog, best of all
             break
-        gap = (bound - incumbent) / max(abs(incumbent), 1e-9)
+        gap = (bound - incumbent) / max(abs(incumbent), 1e-9) if start is not None else np.inf
         if gap <= max(options.gap, PROVEN_GAP):
             status = "optimal" if gap <= PROVEN_GAP else "feasible"
             result = Result(status, start, incumbent, bound, max(gap, 0.0))
