@@ -108,9 +108,9 @@ def separate(pairs: Pairs, ranks: _Ranks, x: np.ndarray, y: np.ndarray) -> list[
         for size in range(1, len(offered) + 1):
             for subset in itertools.combinations(offered, size):
                 lowest = ranks.position[np.ix_(pairs.type[live], subset)].max(axis=1)
-                below = live[(lowest < ranks.rank[live]) & (live_plan != plan)]
-                for other in np.unique(pairs.plan[pairs.config[below]]):
-                    chosen = _best_per_configuration(pairs, y, below[pairs.plan[pairs.config[below]] == other])
+                below = (lowest < ranks.rank[live]) & (live_plan != plan)
+                for other in np.unique(live_plan[below]):
+                    chosen = _best_per_configuration(pairs, y, live[below & (live_plan == other)])
                     if y[chosen].sum() + x[list(subset)].sum() <= 1.0 + VIOLATED:
                         continue
                     above_all = (ranks.position[np.ix_(pairs.type[chosen], members)]
