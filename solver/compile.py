@@ -20,7 +20,8 @@ from planlang.model import Model
 from solver import purchases
 from solver.buckets import Bucket, expand
 from solver.configs import Config, expand as expand_plans
-from solver.economics import TIE_DIGITS, Economics, economics
+from solver.economics import Economics, economics
+from solver.ties import contribution_unit, grid_each, utility_unit
 
 
 @dataclass
@@ -117,12 +118,15 @@ def contribution(objective: Linear, sense: str, plans: list[str], plan_of: np.nd
     return total if sense == "maximize" else -total
 
 
-def rank(utility: np.ndarray, contrib: np.ndarray, outside: np.ndarray, plan_of: np.ndarray) -> list[np.ndarray]:
+def rank(utility: np.ndarray, contrib: np.ndarray, outside: np.ndarray, plan_of: np.ndarray,
+         units: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
     """For each bucket, the configurations it would take over staying out,
-    best first (see the module's docstring for the order)."""
-    u = np.round(utility, TIE_DIGITS)
-    c = np.round(contrib, TIE_DIGITS)
-    o = np.round(outside, TIE_DIGITS)[:, None]
+    best first (see the module's docstring for the order). `units`: each
+    bucket's grids of utility and of contribution (solver/ties.py)."""
+    utility_unit, contribution_unit = (unit[:, None] for unit in units)
+    u = grid_each(utility, utility_unit)
+    c = grid_each(contrib, contribution_unit)
+    o = grid_each(outside[:, None], utility_unit)
     acceptable = (u > o) | ((u == o) & (c >= 0))
     order = np.arange(utility.shape[1])
     out = []
@@ -148,12 +152,14 @@ def compile_model(model: Model) -> Compiled:
     objective = linearize(model.objective.expr)
     contrib = contribution(objective, model.objective.sense, plans, plan_of, revenue, cost, gpu_hours, pools)
     outside = np.array([b.outside for b in buckets])
+    units = (np.array([utility_unit(b) for b in buckets]),
+             np.array([contribution_unit(b, objective.terms, econ.units) for b in buckets]))
     return Compiled(
         model=model, economics=econ, resources=resources, features=features, pools=pools,
         plans=plans, buckets=buckets, configs=configs, plan_of=plan_of,
         mass=np.array([b.users for b in buckets]), utility=utility, revenue=revenue, cost=cost,
         gpu_hours=gpu_hours, served=served, value=value, contribution=contrib,
-        ranking=rank(utility, contrib, outside, plan_of), objective=objective,
+        ranking=rank(utility, contrib, outside, plan_of, units), objective=objective,
     )
 
 

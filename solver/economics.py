@@ -11,21 +11,6 @@ from dataclasses import dataclass, field
 from planlang import units
 from planlang.model import Gpu, Model, Resource
 
-# Utilities are compared after rounding to a millionth of the currency: the
-# vectorized compile and the scalar evaluator add the same numbers in a
-# different order, and a tie must stay a tie in both.
-TIE_DIGITS = 6
-
-
-# Values per credit are compared after rounding to 12 decimals, so that equal
-# ratios written differently ($0.03 for 3 credits, $0.01 for 1) tie.
-PER_CREDIT_DIGITS = 12
-
-
-def tie_key(value: float) -> float:
-    return round(value, TIE_DIGITS)
-
-
 @dataclass(frozen=True)
 class Pool:
     name: str

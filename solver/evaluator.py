@@ -13,7 +13,8 @@ from planlang.linear import STRUCTURAL, Figure, Linear, linearize
 from planlang.model import Model, Negate, Percent, Require
 from solver.buckets import Bucket, expand
 from solver.configs import Config, Tiers
-from solver.economics import PER_CREDIT_DIGITS, Economics, economics, tie_key
+from solver.economics import Economics, economics
+from solver.ties import at_least, contribution_unit, grid, per_credit, utility_unit
 
 # A requirement holds when it misses by at most this share of its size.
 TOLERANCE = 1e-6
@@ -95,7 +96,7 @@ def overage(bucket: Bucket, resource: str, included: float, excess: float, price
     is worth the price (section 4); with a declining value, those worth at
     least the price (section 9, step 1)."""
     if not bucket.declines(resource):
-        return excess if bucket.values.get(resource, 0.0) >= price else 0.0
+        return excess if at_least(bucket.values.get(resource, 0.0), price) else 0.0
     usage = bucket.usage[resource]
     return min(usage, max(included, _unit_at(bucket, resource, price))) - included
 
@@ -118,16 +119,16 @@ def pack_count(bucket: Bucket, resource: str, included: float, excess: float, si
     """Packs bought beyond the quota (section 4, step 3; section 9, step 2)."""
     value = bucket.values.get(resource, 0.0)
     if not bucket.declines(resource):
-        if value * size < price:
+        if not at_least(value * size, price):
             return 0
         packs = math.floor(excess / size)
         remainder = excess - packs * size
-        return packs + (remainder > 0 and value * remainder >= price)
+        return packs + (remainder > 0 and at_least(value * remainder, price))
 
     def buys(n: int) -> bool:  # one more pack after n: its units are worth its price
         start = included + n * size
-        return n * size < excess and \
-            tie_key(bucket.worth(resource, start, min((n + 1) * size, excess) - n * size)) >= tie_key(price)
+        return n * size < excess and at_least(bucket.worth(resource, start, min((n + 1) * size, excess) - n * size),
+                                              price)
 
     # the packs' worth falls along the units, so the first pack not bought ends the buying
     return count_while(buys, math.ceil(excess / size))
@@ -136,21 +137,27 @@ def pack_count(bucket: Bucket, resource: str, included: float, excess: float, si
 def tiered(bucket: Bucket, resource: str, included: float, excess: float, tiers: Tiers) -> tuple[float, float]:
     """Units bought beyond the quota under tiered overage, and what they cost
     (spec section 8; section 9, step 3): the best of buying 0, all of the
-    excess, up to a tier bound below it, or, with a declining value, up to
-    the unit worth a tier's price inside that tier; ties go to buying more."""
-    candidates = [0.0, excess] + [bound for bound in tiers.bounds if bound < excess]
-    if bucket.declines(resource):
-        below = 0.0
-        for bound, price in zip(tiers.bounds, tiers.prices):
+    excess, up to a tier bound below it, with a declining value up to the
+    unit worth a tier's price inside that tier, and with volume tiers the
+    first whole unit above a bound; ties go to buying more."""
+    candidates = [0.0, excess]
+    below = 0.0
+    for bound, price in zip(tiers.bounds, tiers.prices):  # in the order purchases.tiered takes them
+        if bound < excess:
+            candidates.append(bound)
+        if tiers.kind == "volume" and bound + 1.0 <= excess:
+            candidates.append(bound + 1.0)
+        if bucket.declines(resource):
             units = _unit_at(bucket, resource, price) - included
             if below <= units <= bound and 0.0 <= units <= excess:
                 candidates.append(units)
-            below = bound
-    best, best_key = 0.0, None
-    for units in candidates:
-        key = tie_key(bucket.worth(resource, included, units) - tier_cost(tiers, units))
-        if best_key is None or key > best_key or (key == best_key and units > best):
-            best, best_key = units, key
+        below = bound
+    worth = [bucket.worth(resource, included, units) for units in candidates]
+    cost = [tier_cost(tiers, units) for units in candidates]
+    gain = [w - c for w, c in zip(worth, cost)]
+    top = max(range(len(candidates)), key=lambda i: gain[i])
+    best = max(units for units, g, w, c in zip(candidates, gain, worth, cost)
+               if at_least(g, gain[top], max(abs(w), abs(c), abs(worth[top]), abs(cost[top]))))
     return best, tier_cost(tiers, best)
 
 
@@ -193,12 +200,6 @@ def _same_worth(pieces: list[tuple[str, float]], reached: float, size: float) ->
     return 0
 
 
-def per_credit(value: float, rate: float) -> float:
-    """Value per credit, rounded so that equal ratios written differently
-    ($0.03 at 3 credits, $0.01 at 1) tie."""
-    return round(value / rate, PER_CREDIT_DIGITS)
-
-
 def credits(bucket: Bucket, config: Config, declared: list[str], excess: dict[str, float]) -> Credits:
     """Spec section 8, steps 1-4, for the rated resources (in declaration order)."""
     rate = config.rates
@@ -235,15 +236,15 @@ def credits(bucket: Bucket, config: Config, declared: list[str], excess: dict[st
     if config.credit_overage is not None:
         price = config.credit_overage
         for r in order:
-            if value[r] >= price * rate[r]:
+            if at_least(value[r], price * rate[r]):
                 out.units[r] += wanted[r]
                 out.payments += price * (wanted[r] * rate[r])
     # 4. credit packs, while the next one's credits serve units worth its price
     elif config.credit_pack is not None:
         size, price = config.credit_pack
         packs = 0
-        while packs * size < wanted_credits and \
-                tie_key(worth(min((packs + 1) * size, wanted_credits)) - worth(packs * size)) >= tie_key(price):
+        while packs * size < wanted_credits and _pack_pays(worth(min((packs + 1) * size, wanted_credits)),
+                                                           worth(packs * size), price):
             packs += 1
             packs += _same_worth(pieces, packs * size, size)
         bought = packs * size
@@ -252,6 +253,12 @@ def credits(bucket: Bucket, config: Config, declared: list[str], excess: dict[st
         out.payments = packs * price
         out.unused = max(bought - wanted_credits, 0.0)
     return out
+
+
+def _pack_pays(after: float, before: float, price: float) -> bool:
+    """Whether a credit pack that takes what the credits serve from worth
+    `before` to `after` is worth its price (the two are sums of that size)."""
+    return at_least(after - before, price, after)
 
 
 def declining_credits(bucket: Bucket, config: Config, declared: list[str], included: dict[str, float],
@@ -320,9 +327,9 @@ def declining_credits(bucket: Bucket, config: Config, declared: list[str], inclu
     if config.credit_overage is not None:
         price = config.credit_overage
         for r in wanted:
-            at_least = above(r, price) if not flat[r] else \
-                (excess[r] if bucket.values.get(r, 0.0) >= price * rate[r] else 0.0)
-            served[r] = max(first[r], at_least)
+            worth_it = above(r, price) if not flat[r] else \
+                (excess[r] if at_least(bucket.values.get(r, 0.0), price * rate[r]) else 0.0)
+            served[r] = max(first[r], worth_it)
         out.payments = price * sum(rate[r] * (served[r] - first[r]) for r in wanted)
     # 4. credit packs: the packs' worth falls along the list, so the first not bought ends the buying
     elif config.credit_pack is not None:
@@ -331,7 +338,7 @@ def declining_credits(bucket: Bucket, config: Config, declared: list[str], inclu
         def buys(n: int) -> bool:
             if n * size >= still:
                 return False
-            return tie_key(worth(spent + min((n + 1) * size, still)) - worth(spent + n * size)) >= tie_key(price)
+            return _pack_pays(worth(spent + min((n + 1) * size, still)), worth(spent + n * size), price)
 
         packs = count_while(buys, math.ceil(still / size))
         served = reach(spent + min(packs * size, still))
@@ -360,14 +367,17 @@ def contribution(figures: Linear, sense: str, opt: Option) -> float:
     return total if sense == "maximize" else -total
 
 
-def choose(bucket: Bucket, options: list[Option], objective: Linear, sense: str) -> Option | None:
+def choose(bucket: Bucket, options: list[Option], objective: Linear, sense: str, units: dict) -> Option | None:
     """The option with the highest utility, if at least the outside surplus;
     ties go to the objective's best, then to the plan declared first (the
     options come in file order), and staying out (worth 0 to the objective)
-    loses ties it does not win outright."""
-    best, best_key = None, (tie_key(bucket.outside), 0.0)
+    loses ties it does not win outright. Utilities and contributions are
+    compared on the bucket's grids (solver/ties.py); `units`: the
+    resources' Units."""
+    utility, gain = utility_unit(bucket), contribution_unit(bucket, objective.terms, units)
+    best, best_key = None, (grid(bucket.outside, utility), 0.0)
     for opt in options:
-        key = (tie_key(opt.utility), tie_key(contribution(objective, sense, opt)))
+        key = (grid(opt.utility, utility), grid(contribution(objective, sense, opt), gain))
         if key > best_key or (best is None and key == best_key):
             best, best_key = opt, key
     return best
@@ -435,7 +445,7 @@ def evaluate(model: Model, catalog: Catalog, econ: Economics | None = None,
     plans = {name: Totals() for name in model.plans}
     hours = {name: 0.0 for name in econ.pools}
     for bucket in buckets:
-        chosen = choose(bucket, [option(bucket, c, econ) for c in offered], objective, sense)
+        chosen = choose(bucket, [option(bucket, c, econ) for c in offered], objective, sense, econ.units)
         placements.append(Placement(bucket, chosen))
         if chosen is None:
             continue

@@ -15,7 +15,7 @@ import numpy as np
 from dataclasses import dataclass
 
 from solver.configs import Config
-from solver.economics import PER_CREDIT_DIGITS, TIE_DIGITS
+from solver.ties import at_least_each, per_credit_each
 
 MAX_PACKS = 2.0 ** 53  # counts stay exact in floating point
 
@@ -73,7 +73,7 @@ def count_while(buys, high: np.ndarray) -> np.ndarray:
 
 def overage(values: Values, included: np.ndarray, excess: np.ndarray, price: np.ndarray) -> np.ndarray:
     """Units bought beyond the quota at `price` (NaN: no overage) each."""
-    flat = np.where(values.first >= price, excess, 0.0)
+    flat = np.where(at_least_each(values.first, price), excess, 0.0)
     if not values.all_flat:
         declining = np.minimum(values.usage, np.maximum(included, values.unit_at(price))) - included
         flat = np.where(values.declines, declining, flat)
@@ -88,16 +88,15 @@ def packs(values: Values, included: np.ndarray, excess: np.ndarray, size: np.nda
     value = values.first
     count = np.floor(excess / unit)
     remainder = excess - count * unit
-    count = count + ((remainder > 0) & (value * remainder >= price))
-    count = np.where(has_pack & (value * size >= price), count, 0.0)
+    count = count + ((remainder > 0) & at_least_each(value * remainder, price))
+    count = np.where(has_pack & at_least_each(value * size, price), count, 0.0)
     declines = values.declines & has_pack
     if not declines.any():
         return count
-    target = np.round(price, TIE_DIGITS)
 
     def buys(n: np.ndarray) -> np.ndarray:
         gain = values.worth(included + n * unit, np.minimum((n + 1) * unit, excess) - n * unit)
-        return (n * unit < excess) & (np.round(gain, TIE_DIGITS) >= target)
+        return (n * unit < excess) & at_least_each(gain, price)
 
     high = np.where(declines, np.minimum(np.ceil(excess / unit), MAX_PACKS), 0.0).astype(np.int64)
     return np.where(declines, count_while(buys, high), count)
@@ -126,8 +125,9 @@ def tiered(excess: np.ndarray, included: np.ndarray, values: Values, configs: li
            resources: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Units bought beyond the quota under tiered overage, and what they
     cost, per (K, J, R): the best of 0, the whole excess, the tier bounds
-    below it and, with a declining value, the unit worth a tier's price
-    inside that tier; ties go to buying more."""
+    below it, with a declining value the unit worth a tier's price inside
+    that tier, and with volume tiers the first whole unit above a bound;
+    ties go to buying more (the twin of evaluator.tiered)."""
     bought = np.zeros_like(excess)
     paid = np.zeros_like(excess)
     for r, name in enumerate(resources):
@@ -141,22 +141,30 @@ def tiered(excess: np.ndarray, included: np.ndarray, values: Values, configs: li
         e = excess[:, js, r]
         inc = included[:, js, r]
         worth = values.take(r)
-        best = np.zeros_like(e)
-        best_key = np.full_like(e, -np.inf)
         candidates = [(np.zeros_like(e), True), (e, True)]
         below = np.zeros(len(js))
         for t in range(bounds.shape[1]):
             candidates.append((np.where(bounds[:, t] < e, bounds[:, t], 0.0), bounds[:, t] < e))
+            if volume.any():
+                above = volume & (bounds[:, t] + 1.0 <= e)
+                candidates.append((np.where(above, bounds[:, t] + 1.0, 0.0), above))
             if not worth.all_flat:
                 units = worth.unit_at(prices[:, t]) - inc
                 inside = worth.declines & (below <= units) & (units <= bounds[:, t]) & (0.0 <= units) & (units <= e)
                 candidates.append((np.where(inside, units, 0.0), inside))
             below = bounds[:, t]
-        for units, valid in candidates:
-            key = np.round(worth.worth(inc, units) - tier_cost(units, bounds, prices, volume), TIE_DIGITS)
-            better = valid & ((key > best_key) | ((key == best_key) & (units > best)))
-            best = np.where(better, units, best)
-            best_key = np.where(better, key, best_key)
+        valued = [(units, valid, worth.worth(inc, units), tier_cost(units, bounds, prices, volume))
+                  for units, valid in candidates]
+        top_gain = np.full_like(e, -np.inf)
+        top_size = np.zeros_like(e)
+        for units, valid, w, c in valued:  # the highest gain (the first of equals)
+            higher = valid & (w - c > top_gain)
+            top_gain = np.where(higher, w - c, top_gain)
+            top_size = np.where(higher, np.maximum(np.abs(w), np.abs(c)), top_size)
+        best = np.zeros_like(e)
+        for units, valid, w, c in valued:  # the most units among those tied with it
+            tied = valid & at_least_each(w - c, top_gain, np.maximum(np.maximum(np.abs(w), np.abs(c)), top_size))
+            best = np.where(tied & (units > best), units, best)
         bought[:, js, r] = best
         paid[:, js, r] = tier_cost(best, bounds, prices, volume)
     return bought, paid
@@ -189,17 +197,22 @@ class _List:
         return total
 
 
+def pack_pays(after: np.ndarray, before: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """Whether a credit pack taking what the credits serve from worth
+    `before` to `after` is worth its price (the twin of evaluator._pack_pays)."""
+    return at_least_each(after - before, price, after)
+
+
 def _packs(wanted: _List, size: np.ndarray, price: np.ndarray) -> np.ndarray:
     """How many credit packs each user buys: one more while the next pack's
     credits serve units worth its price. Those gains never grow along the
     list (it is ordered by value per credit), so the first pack not worth
     its price is found by bisection."""
     total = wanted.total
-    target = np.round(price, TIE_DIGITS)
 
     def buys(n: np.ndarray) -> np.ndarray:
-        gain = wanted.worth(np.minimum((n + 1) * size, total)) - wanted.worth(n * size)
-        return (n * size < total) & (np.round(gain, TIE_DIGITS) >= target)
+        after = wanted.worth(np.minimum((n + 1) * size, total))
+        return (n * size < total) & pack_pays(after, wanted.worth(n * size), price)
 
     # pack number `high` is never bought: its credits start at or past D
     return count_while(buys, np.minimum(np.ceil(total / size), MAX_PACKS).astype(np.int64) + 1)
@@ -241,7 +254,7 @@ def _flat_credits(e: np.ndarray, value: np.ndarray, rate: np.ndarray, unrated: n
     resources (in declaration order) and (K, J) payments."""
     K, J, _ = e.shape
     v = np.broadcast_to(value, e.shape)
-    key = np.where(unrated, np.inf, -np.round(v / rate, PER_CREDIT_DIGITS))
+    key = np.where(unrated, np.inf, -per_credit_each(v, rate))
     order = np.argsort(key, axis=2, kind="stable")  # unrated last, with nothing wanted
     e, v = np.take_along_axis(e, order, axis=2), np.take_along_axis(v, order, axis=2)
     rate = np.take_along_axis(np.broadcast_to(rate, e.shape), order, axis=2)
@@ -258,7 +271,7 @@ def _flat_credits(e: np.ndarray, value: np.ndarray, rate: np.ndarray, unrated: n
     # 3. credit overage: every still-wanted unit worth at least its price in credits
     overage = np.array([np.nan if c.credit_overage is None else c.credit_overage for c in configs])
     for p in range(e.shape[2]):
-        buys = ~np.isnan(overage) & (v[:, :, p] >= overage * rate[:, :, p])
+        buys = ~np.isnan(overage) & at_least_each(v[:, :, p], overage * rate[:, :, p])
         units[:, :, p] += np.where(buys, e[:, :, p] - units[:, :, p], 0.0)
         paid = paid + np.where(buys, overage * (wanted.length[:, :, p]), 0.0)
 
@@ -285,7 +298,7 @@ class _Levels:
         self.e, self.inc, self.values, self.rate = e, inc, worth, rate
         self.wanted = e > 0.0
         self.flat = ~worth.declines & self.wanted
-        top = np.where(worth.declines, worth.unit(inc) / rate, np.round(worth.first / rate, PER_CREDIT_DIGITS))
+        top = np.where(worth.declines, worth.unit(inc) / rate, per_credit_each(worth.first, rate))
         bottom = np.where(worth.declines, worth.unit(inc + e) / rate, top)
         self.top = np.where(self.wanted, top, np.nan)
         levels = np.concatenate([self.top, np.where(self.wanted, bottom, np.nan)], axis=2)
@@ -360,7 +373,7 @@ def _declining_credits(e: np.ndarray, inc: np.ndarray, worth: Values, rate: np.n
     overage = np.array([np.nan if c.credit_overage is None else c.credit_overage for c in configs])
     if (~np.isnan(overage)).any():
         price = overage[None, :, None]
-        flat = np.where(worth.first >= price * rate, e, 0.0)
+        flat = np.where(at_least_each(worth.first, price * rate), e, 0.0)
         at_least = np.where(levels.flat, flat, np.where(levels.wanted, levels.above(overage[None, :, None]), 0.0))
         served = np.maximum(first, at_least)
         units = np.where(np.isnan(price), units, served)
@@ -370,11 +383,10 @@ def _declining_credits(e: np.ndarray, inc: np.ndarray, worth: Values, rate: np.n
     if has_pack.any():
         size = np.array([c.credit_pack[0] if c.credit_pack else 1.0 for c in configs])
         price = np.array([c.credit_pack[1] if c.credit_pack else 0.0 for c in configs])
-        target = np.round(price, TIE_DIGITS)
 
         def buys(n: np.ndarray) -> np.ndarray:
-            gain = levels.worth(spent + np.minimum((n + 1) * size, still)) - levels.worth(spent + n * size)
-            return (n * size < still) & (np.round(gain, TIE_DIGITS) >= target)
+            after = levels.worth(spent + np.minimum((n + 1) * size, still))
+            return (n * size < still) & pack_pays(after, levels.worth(spent + n * size), price)
 
         high = np.where(has_pack, np.minimum(np.ceil(still / size), MAX_PACKS), 0.0).astype(np.int64)
         packs = count_while(buys, high)
