@@ -93,12 +93,14 @@ def _placed(child) -> bool:
 
 
 def span_of(children: list) -> Span:
-    """From the first child to the last (tokens and built nodes)."""
-    first, last = children[0], children[-1]
-    if not _placed(first):
-        first = next(c for c in children if _placed(c))
-    if not _placed(last):
-        last = next(c for c in reversed(children) if _placed(c))
+    """From the first child to the last (tokens and built nodes); nowhere
+    when every child failed to build."""
+    placed = [c for c in (children[0], children[-1]) if _placed(c)]
+    if len(placed) < 2:
+        placed = [c for c in children if _placed(c)]
+        if not placed:
+            return Span()
+    first, last = placed[0], placed[-1]
     (line, column), (end_line, end_column) = _start(first), _end(last)
     return Span(line, column, end_line, end_column)
 

@@ -10,13 +10,23 @@ out, with one status vocabulary.
 This is the only module that imports PuLP (lazily: HiGHS users never pay
 for its import). The solvers' status codes are mapped in one table each;
 "Not Solved" and "Undefined" are not answers (notes on PuLP's traps).
+
+Solver libraries write to the process's standard output from C code
+(highspy 1.16 prints a banner when the first Highs object is made, whatever
+its options, and output_flag only quiets it afterwards): solver objects are
+made under `silenced()`, so that what a command prints on stdout (a JSON
+document, say) is all it prints.
 """
 
 from __future__ import annotations
 
+import ctypes
 import math
+import os
+import sys
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,6 +36,7 @@ from solver.milp import Problem
 BACKENDS = ("highs", "cbc", "highs-pulp")  # MILP solvers
 SOLVERS = BACKENDS + ("enumerate",)  # what --solver takes: optimize.py tries every catalog itself
 FEASIBILITY_TOLERANCE = 1e-7
+SMALL_COEFFICIENT = 1e-12  # HiGHS drops smaller coefficients (its default, 1e-9, dropped real ones); its least
 PROVEN_GAP = 1e-6  # a smaller relative gap is optimal (HiGHS closes gaps to its own tolerances)
 
 
@@ -92,6 +103,35 @@ def solve(problem: Problem, options: Options) -> Result:
     return result
 
 
+@contextmanager
+def silenced():
+    """File descriptor 1 points at the null device while the block runs:
+    what C code (or a child process) writes to standard output is dropped,
+    at the level print() and Python's sys.stdout never see."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no standard output to guard
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    try:
+        yield
+    finally:
+        _flush_c_stdio()  # what C buffered goes to the null device too, not later to the real stdout
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
+def _flush_c_stdio() -> None:
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):  # no C library to ask (not a POSIX system)
+        pass
+
+
 # ---- HiGHS through highspy -----------------------------------------------------
 
 
@@ -119,12 +159,14 @@ def highs_model(problem: Problem, options: Options, relaxed: bool = False):
     with the options' tolerances and time left."""
     import highspy
 
-    h = highspy.Highs()
+    with silenced():
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", options.threads)
     h.setOptionValue("mip_rel_gap", options.gap)
     h.setOptionValue("mip_feasibility_tolerance", FEASIBILITY_TOLERANCE)
     h.setOptionValue("primal_feasibility_tolerance", FEASIBILITY_TOLERANCE)
+    h.setOptionValue("small_matrix_value", SMALL_COEFFICIENT)
     if options.seconds_left() is not None:
         h.setOptionValue("time_limit", float(options.seconds_left()))
     if options.solution_limit is not None:
@@ -237,7 +279,8 @@ def _pulp(problem: Problem, options: Options) -> Result:
                                 threads=options.threads,
                                 mip_feasibility_tolerance=FEASIBILITY_TOLERANCE,
                                 primal_feasibility_tolerance=FEASIBILITY_TOLERANCE)
-        model.solve(engine)
+        with silenced():  # PuLP's HiGHS makes its own Highs objects
+            model.solve(engine)
     status = _PULP_SOLUTION.get(model.sol_status, "error")
     if model.status == 0 or status not in ("optimal", "feasible"):
         return Result(status if status != "optimal" else "no solution",

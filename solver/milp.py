@@ -33,7 +33,9 @@ solver/cuts.py closes most of it before HiGHS branches.
 
 Rows are scaled so their largest coefficient is 1, and the objective so its
 largest is 1: user counts in the hundreds of millions times dollars would
-otherwise meet tolerances made for numbers near 1.
+otherwise meet tolerances made for numbers near 1. A requirement missed by
+a hair of its size can then pass for met (its miss falls inside the
+solver's tolerance); the evaluator catches it (optimize.solve_compiled).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from solver.evaluator import TOLERANCE
 from solver.requirements import Conflicts, Row, objective_on_configs
 
 INF = np.inf
+STRICT = 1e-6  # to spare on a `strict` row (scaled: its largest coefficient is 1), ten times the solver's tolerance
 
 
 @dataclass
@@ -306,12 +309,17 @@ def fleets(compiled: Compiled) -> list[Fleet]:
 
 def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
           enforce: set[str] | None = None, elastic: set[str] = frozenset(),
-          optimize: bool = True, capacities: list[Fleet] | None = None) -> Problem:
+          optimize: bool = True, capacities: list[Fleet] | None = None,
+          strict: set[str] = frozenset()) -> Problem:
     """The MILP of `compiled`. `enforce` limits which requirements and fleets
     are held (all by default); those in `elastic` get slack columns and the
     objective becomes their least weighted violation; `optimize=False` asks
     only for any feasible catalog. `capacities`: the fleet rows (default:
-    those of `compiled`)."""
+    those of `compiled`). Rows in `strict` (inequalities) are held with
+    STRICT to spare, more than the solver's feasibility tolerance: a
+    catalog the solver accepts then meets them as written, though one that
+    meets them with less than that to spare is lost (see
+    optimize.solve_compiled)."""
     J = len(compiled.configs)
     pairs = _pairs(compiled)
     js, run = pairs.config, pairs.run
@@ -368,7 +376,8 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
             coefficient = _without_impossible(coefficient, -row.constant, row.op, pairs, upper[J:J + P])
         scale = float(np.max(np.abs(coefficient), initial=0.0)) or 1.0
         bound = -row.constant / scale
-        low, high = {">=": (bound, INF), "<=": (-INF, bound), "==": (bound, bound)}[row.op]
+        spare = STRICT if key in strict else 0.0
+        low, high = {">=": (bound + spare, INF), "<=": (-INF, bound - spare), "==": (bound, bound)}[row.op]
         (r,) = out.add(np.zeros(P), y, coefficient / scale, low, high)
         constraint = Constraint(key, row.text, row.require.span.line, int(r), scale)
         if key in elastic:
@@ -384,7 +393,7 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
         if key not in elastic:
             coefficient = _without_impossible(coefficient, capacity, "<=", pairs, upper[J:J + P])
         scale = float(np.max(np.abs(coefficient), initial=0.0)) or 1.0
-        (r,) = out.add(np.zeros(P), y, coefficient / scale, -INF, capacity / scale)
+        (r,) = out.add(np.zeros(P), y, coefficient / scale, -INF, capacity / scale - (STRICT if key in strict else 0.0))
         constraint = Constraint(key, fleet.text, fleet.line, int(r), scale)
         if key in elastic:
             constraint.slack.append(slacks.new(int(r), -1.0))

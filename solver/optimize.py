@@ -26,7 +26,16 @@ from solver.solution import (
 
 
 class VerificationError(Exception):
-    """The MILP's answer disagrees with the evaluator: a bug, never the user's."""
+    """The MILP's answer disagrees with the evaluator. `broken`: the
+    requirements and fleets the evaluator finds the catalog breaks (keys as
+    milp.Constraint's), when that is the disagreement."""
+
+    def __init__(self, message: str, broken: set[str] = frozenset()):
+        super().__init__(message)
+        self.broken = set(broken)
+
+
+ENUMERATE_AFTER = 1_000_000  # catalogs few enough to try them all when the solver's answers keep failing
 
 
 class SolveInputError(Exception):
@@ -57,17 +66,13 @@ def solve_compiled(compiled: Compiled, options: Options, explain: bool = False) 
         raise SolveInputError(str(error)) from None
     if options.backend == "enumerate":
         return _enumerated(compiled, rows, rules, options, base)
-    problem = build(compiled, rows, rules)
-    if options.backend == "highs" and options.start:
-        problem.hint = local_search(compiled, rows, rules)
-    result = backends.solve(problem, options)
+    problem, result, checked = _solve_checked(compiled, rows, rules, options)
     info = _info(compiled, problem, options, result)
+    if isinstance(checked, VerificationError):
+        bound = result.bound * problem.objective_scale if result.bound is not None else None
+        return _last_resort(compiled, rows, rules, options, base, info, checked, bound)
     if result.status in ("optimal", "feasible"):
-        offered = {j for j, column in enumerate(problem.offer) if result.values[column] > 0.5}
-        try:
-            solution = report(compiled, offered)
-        except VerificationError as error:
-            return _unverified(base, info, error)
+        solution, offered = checked
         bounds = None
         if explain:
             from solver.sensitivity import bound_values
@@ -94,6 +99,23 @@ def solve_compiled(compiled: Compiled, options: Options, explain: bool = False) 
                                    "stopped": result.status == "no solution"})
 
 
+def _solve_checked(compiled: Compiled, rows, rules, options: Options):
+    """(problem, result, what the evaluator makes of the catalog found: the
+    Solution and the offered configurations, or the VerificationError; None
+    when nothing was found)."""
+    problem = build(compiled, rows, rules)
+    if options.backend == "highs" and options.start:
+        problem.hint = local_search(compiled, rows, rules)
+    result = backends.solve(problem, options)
+    if result.status not in ("optimal", "feasible"):
+        return problem, result, None
+    offered = {j for j, column in enumerate(problem.offer) if result.values[column] > 0.5}
+    try:
+        return problem, result, (report(compiled, offered), offered)
+    except VerificationError as error:
+        return problem, result, error
+
+
 def _enumerated(compiled: Compiled, rows, rules, options: Options, base: Solution) -> Solution:
     """The best catalog by trying every one (solver/enumerate.py)."""
     started = time.perf_counter()
@@ -112,6 +134,41 @@ def _enumerated(compiled: Compiled, rows, rules, options: Options, base: Solutio
     except VerificationError as error:
         return _unverified(base, info, error)
     return solution.model_copy(update={"status": "optimal", "gap": 0.0, "solver": info})
+
+
+def _last_resort(compiled: Compiled, rows, rules, options: Options, base: Solution, info: SolverInfo,
+                 error: VerificationError, bound: float | None) -> Solution:
+    """A catalog the evaluator refuses: most often one that misses a
+    requirement by less than the solver's tolerance in the row's scale
+    (`require revenue(P) >= 0.000000001 * revenue` with P left out). Every
+    catalog is tried when there are few enough (exact); else the solve is
+    repeated holding the broken rows with room to spare, row by row as
+    more break, and a catalog the evaluator accepts is reported as feasible,
+    its gap measured against `bound` (the first solve's bound, as
+    maximized: no catalog meeting the requirements is worth more)."""
+    from solver.enumerate import count
+
+    if options.out_of_time:
+        return _unverified(base, info, error)
+    if count(compiled, rules) <= ENUMERATE_AFTER:
+        return _enumerated(compiled, rows, rules, options, base)
+    strict: set[str] = set()
+    while error.broken - strict and not options.out_of_time:
+        strict |= error.broken
+        problem = build(compiled, rows, rules, strict=strict)
+        result = backends.solve(problem, options)
+        if result.status not in ("optimal", "feasible"):
+            break
+        offered = {j for j, column in enumerate(problem.offer) if result.values[column] > 0.5}
+        try:
+            solution = report(compiled, offered)
+        except VerificationError as again:
+            error = again
+            continue
+        found = result.objective * problem.objective_scale
+        gap = None if bound is None else max(bound - found, 0.0) / max(abs(found), 1e-9)
+        return solution.model_copy(update={"status": "feasible", "gap": gap, "solver": info})
+    return _unverified(base, info, error)
 
 
 def _unverified(base: Solution, info: SolverInfo, error: VerificationError) -> Solution:
@@ -253,6 +310,8 @@ def _verify(compiled: Compiled, chosen: list[int | None], evaluation: Evaluation
             raise VerificationError(f"{name}: the solver finds {mine}, the evaluator {theirs}")
     if not evaluation.feasible:
         failed = [c.require.span.line for c in evaluation.requirements if not c.holds]
+        broken = {f"require:{i}" for i, c in enumerate(evaluation.requirements) if not c.holds}
+        broken |= {f"fleet:{name}" for name in evaluation.gpu_hours if not evaluation.within_capacity(name)}
         raise VerificationError(f"the evaluator finds the catalog breaks requirements at lines {failed} "
-                                "or a fleet's capacity")
+                                "or a fleet's capacity", broken)
 

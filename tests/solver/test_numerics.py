@@ -51,3 +51,38 @@ def test_single_extreme_edits_get_a_verified_answer(example, path, change):
     else:
         assert all(r.holds for r in solution.requirements)
         assert all(g.capacity is None or g.hours <= g.capacity * (1 + 1e-6) for g in solution.gpu.values())
+
+
+TINY_SHARE = "require revenue(enterprise) >= 0.000000001 * revenue\n"
+# the board's 20% share of revenue, written a billion times smaller (as the examples' fuzz does)
+HAIR = ("require revenue(enterprise) >= 0.2 * revenue", "require revenue(enterprise) >= 0.0000000002 * revenue")
+
+
+@pytest.mark.parametrize("text", [EXAMPLE["support_agent"].read_text() + TINY_SHARE,
+                                  EXAMPLE["support_agent"].read_text().replace(*HAIR)], ids=["appended", "fuzzed"])
+def test_a_requirement_missed_by_a_hair_of_its_size_is_not_let_through(text):
+    """Scaled to its largest coefficient (the enterprise plan's revenue, ~1e8),
+    the row's miss (a few cents when no one is on enterprise) falls inside
+    the solver's tolerance; the evaluator refuses such a catalog, and the
+    answer is the one enumeration finds."""
+    model = planlang.loads(text)
+    expected = solve(model, backend="enumerate")
+    assert expected.status == "optimal" and round(expected.objective / 1e4) == 17645  # $176.45M
+    for backend in ("highs", "cbc"):
+        found = solve(model, backend=backend)
+        assert found.status == "optimal", found.message
+        assert found.objective == pytest.approx(expected.objective, rel=1e-9)
+
+
+def test_when_every_catalog_is_too_many_to_try_the_rows_are_held_with_room_to_spare(monkeypatch, tmp_path):
+    import solver.optimize
+
+    monkeypatch.setattr(solver.optimize, "ENUMERATE_AFTER", 0)
+    path = tmp_path / "hair.plan"
+    path.write_text(EXAMPLE["support_agent"].read_text().replace(*HAIR))
+    found = solve(planlang.load(path))
+    assert found.status == "feasible" and found.gap is not None  # measured against the refused catalog's bound
+    assert round(found.objective / 1e4) == 17645
+    assert all(r.holds for r in found.requirements)
+    result = CliRunner().invoke(app, ["solve", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "feasible: margin $176.45M" in result.stdout
