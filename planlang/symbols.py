@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from planlang.check import FIGURES, configurations, walk
 from planlang.model import (
@@ -77,6 +78,56 @@ class Occurrence:
     declaration: bool
 
 
+class Analysis:
+    """One version of a document, analyzed once: its model and problems,
+    and (on first use) its lines and every name in it, indexed by line, so
+    that hover and completion on unchanged text answer without parsing or
+    walking the file again."""
+
+    def __init__(self, text: str, path: str):
+        import planlang
+
+        self.text = text
+        self.model, self.problems = planlang.analyze(text, path)
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+    @cached_property
+    def occurrences(self) -> list[Occurrence]:
+        return occurrences(self.model)
+
+    @cached_property
+    def _by_line(self) -> dict[int, list[Occurrence]]:
+        out: dict[int, list[Occurrence]] = {}
+        for occurrence in self.occurrences:
+            out.setdefault(occurrence.span.line, []).append(occurrence)
+        return out
+
+    def at(self, line: int, column: int) -> Occurrence | None:
+        """The name at a 1-based position (within it or just after it)."""
+        return next((o for o in self._by_line.get(line, ()) if o.span.column <= column <= o.span.end_column), None)
+
+    @cached_property
+    def declared(self) -> dict[str, dict]:
+        return _declared(self.model)
+
+    @cached_property
+    def economics(self):
+        return _economics(self.model)
+
+    def hover(self, line: int, column: int) -> str | None:
+        found = self.at(line, column)
+        if found is not None:
+            return describe(self.model, found.kind, found.name, self.declared, self.economics)
+        word = word_at(self.lines, line, column)
+        return KEYWORDS.get(word) if word else None
+
+    def completions(self, line: int, column: int) -> list[tuple[str, str]]:
+        return completions(self.model, self.lines, line, column)
+
+
 def occurrences(model: Model) -> list[Occurrence]:
     """Every declared name and every use of one, with its kind."""
     out: list[Occurrence] = []
@@ -108,18 +159,8 @@ def occurrences(model: Model) -> list[Occurrence]:
     return sorted(out, key=lambda o: (o.span.line, o.span.column))
 
 
-def at(model: Model, line: int, column: int) -> Occurrence | None:
-    """The name at a 1-based position (within it or just after it)."""
-    for occurrence in occurrences(model):
-        span = occurrence.span
-        if span.line == line and span.column <= column <= span.end_column:
-            return occurrence
-    return None
-
-
-def word_at(text: str, line: int, column: int) -> str | None:
+def word_at(lines: list[str], line: int, column: int) -> str | None:
     """The word under a 1-based position."""
-    lines = text.split("\n")
     if not 1 <= line <= len(lines):
         return None
     for match in re.finditer(r"[A-Za-z_][A-Za-z0-9_]*", lines[line - 1]):
@@ -128,18 +169,17 @@ def word_at(text: str, line: int, column: int) -> str | None:
     return None
 
 
-def describe(model: Model, kind: str, name: str) -> str:
-    """One paragraph on a declared name: its declaration and key numbers."""
-    from solver.economics import economics  # the numbers the solver uses
-
-    block = {"gpu": model.gpus, "resource": model.resources, "segment": model.segments,
-             "plan": model.plans, "feature": model.features}[kind].get(name)
+def describe(model: Model, kind: str, name: str, declared: dict | None = None, econ=None) -> str:
+    """One paragraph on a declared name: its declaration and key numbers.
+    `declared` (kind -> name -> node) and `econ` (the model's economics, or
+    None when it has none) when already at hand."""
+    declared = declared if declared is not None else _declared(model)
+    block = declared[kind].get(name)
     if block is None:
         return f"{kind} {name} (not declared)"
     head = f"{kind} {name} (line {block.span.line})"
-    try:
-        econ = economics(model)
-    except Exception:  # an unchecked file: the declaration alone
+    econ = econ if econ is not None else _economics(model)
+    if econ is None:  # an unchecked file: the declaration alone
         return head
     if kind == "gpu":
         pool = econ.pools[name]
@@ -156,24 +196,40 @@ def describe(model: Model, kind: str, name: str) -> str:
     if kind == "plan":
         return f"{head}{' (optional)' if block.optional else ''}: {configurations(block):,} configurations " \
                f"of its choices"
-    users = [p for p, plan in model.plans.items() if name in plan.feature_names]
+    users = [p for p, plan in declared["plan"].items() if name in plan.feature_names]
     return f"{head}: included by {', '.join(users) or 'no plan'}"
 
 
-def hover(model: Model, text: str, line: int, column: int) -> str | None:
-    found = at(model, line, column)
-    if found is not None:
-        return describe(model, found.kind, found.name)
-    word = word_at(text, line, column)
-    return KEYWORDS.get(word) if word else None
+def _declared(model: Model) -> dict[str, dict]:
+    return {"gpu": model.gpus, "resource": model.resources, "segment": model.segments,
+            "plan": model.plans, "feature": model.features}
 
 
-def enclosing_block(text: str, line: int, column: int) -> str | None:
-    """The kind of block (gpu, resource, segment, plan) the position is in."""
-    lines = text.split("\n")[:line]
-    if lines:
-        lines[-1] = lines[-1][: column - 1]
-    code = "\n".join(re.sub(r"#.*", "", x) for x in lines)
+def _economics(model: Model):
+    """What GPU time and each unit cost (None for a file the checker refuses)."""
+    from solver.economics import economics  # the numbers the solver uses
+
+    try:
+        return economics(model)
+    except Exception:  # an unchecked file's numbers may be missing or of the wrong kind
+        return None
+
+
+def enclosing_block(model: Model, lines: list[str], line: int, column: int) -> str | None:
+    """The kind of block (gpu, resource, segment, plan) the position is in:
+    the statement the model places around it, else (a block being typed,
+    which did not parse) what the braces since the last statement say."""
+    start = 1
+    for statement in model.statements:
+        span = statement.span
+        if (span.line, span.column) <= (line, column) < (span.end_line, span.end_column):
+            return KINDS.get(type(statement))
+        if (span.end_line, span.end_column) <= (line, column):
+            start = max(start, span.end_line + 1)
+    before = lines[start - 1:line]
+    if before and start <= line:
+        before[-1] = before[-1][: column - 1]
+    code = "\n".join(re.sub(r"#.*", "", x) for x in before)
     depth_headers: list[str | None] = []
     for match in re.finditer(r"([A-Za-z_]+)[^{}\n]*\{|\}", code):
         if match.group(0) == "}":
@@ -184,10 +240,10 @@ def enclosing_block(text: str, line: int, column: int) -> str | None:
     return depth_headers[-1] if depth_headers else None
 
 
-def completions(model: Model, text: str, line: int, column: int) -> list[tuple[str, str]]:
+def completions(model: Model, lines: list[str], line: int, column: int) -> list[tuple[str, str]]:
     """(label, kind) of what may be typed at a position: names of the kind
     the context asks for, keywords valid there, units after a number."""
-    before = text.split("\n")[line - 1][: column - 1] if line <= len(text.split("\n")) else ""
+    before = lines[line - 1][: column - 1] if 1 <= line <= len(lines) else ""
     names = {"gpu": list(model.gpus), "resource": list(model.resources), "feature": list(model.features),
              "plan": list(model.plans), "segment": list(model.segments)}
     contexts = [
@@ -206,7 +262,7 @@ def completions(model: Model, text: str, line: int, column: int) -> list[tuple[s
     if re.search(r"\d\s*$", before):
         return [(unit, "unit") for unit in UNITS]
     if re.fullmatch(r"\s*\w*", before):
-        block = enclosing_block(text, line, column)
+        block = enclosing_block(model, lines, line, column)
         words = BLOCK_ITEMS.get(block, []) if block else TOP
         return [(word, "keyword") for word in words]
     return []
