@@ -26,6 +26,7 @@ from typing import Callable, Iterable
 import numpy as np
 from pydantic import BaseModel
 
+from planlang.build import MAX_NUMBER
 from planlang.model import DEFAULT_BUCKETS, Segment
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -70,6 +71,22 @@ class Fit(BaseModel):
     events: int  # events in the month
     segments: dict[str, SegmentFit]
     unlisted_users: int = 0  # users with events in the month who are not in the users table
+    months: dict[str, int] = {}  # events in every month the files hold
+    picked: bool = False  # the month was not asked for: it is the one with the most events
+
+    def notes(self, users: str | Path | None = None) -> list[str]:
+        """What a person fitting should know: users left out, and the other
+        months when this one was picked for them."""
+        out = []
+        if self.unlisted_users:
+            out.append(f"{self.unlisted_users:,} user{'s' if self.unlisted_users != 1 else ''} with events in "
+                       f"{self.month} {'are' if self.unlisted_users != 1 else 'is'} not in {users}: left out")
+        others = {m: n for m, n in self.months.items() if m != self.month}
+        if self.picked and others:
+            listed = ", ".join(f"{m} ({n:,} event{'s' if n != 1 else ''})" for m, n in sorted(others.items()))
+            out.append(f"fitted {self.month}, the month with the most events ({self.events:,}); the events also "
+                       f"hold {listed}: choose one with --month")
+        return out
 
 
 # ---- reading ------------------------------------------------------------------------------
@@ -214,22 +231,25 @@ def _events_view(con, files: list[str], columns: dict[str, str] | None) -> None:
                            f"({_describe_row(row)})")
 
 
-def _month(con, month: str | None, files: list[str]) -> tuple[str, str]:
-    """The month to fit (YYYY-MM) and the SQL condition selecting its events."""
+def _month(con, month: str | None, files: list[str]) -> tuple[str, str, dict[str, int]]:
+    """The month to fit (YYYY-MM; by default the one with the most events,
+    the later of a tie), the SQL condition selecting its events, and the
+    events in every month."""
     where = ", ".join(files)
-    latest = con.execute("SELECT strftime(max(t), '%Y-%m'), strftime(min(t), '%Y-%m') FROM ev").fetchone()
-    if latest[0] is None:
+    months = dict(con.execute("SELECT strftime(t, '%Y-%m') AS m, count(*) FROM ev GROUP BY m ORDER BY m").fetchall())
+    if not months:
         raise FitError(f"{where}: no events")
     if month is None:
-        month = latest[0]
+        month = max(months, key=lambda m: (months[m], m))
     elif not MONTH.match(month):
         raise FitError(f"--month is YYYY-MM, e.g. 2026-10, not '{month}'")
     condition = (f"t >= TIMESTAMPTZ '{month}-01 00:00:00+00' AND "
                  f"t < TIMESTAMPTZ '{month}-01 00:00:00+00' + INTERVAL 1 MONTH")
-    if not con.execute(f"SELECT count(*) FROM ev WHERE {condition}").fetchone()[0]:
-        span = latest[1] if latest[0] == latest[1] else f"{latest[1]} to {latest[0]}"
+    if month not in months:
+        first, last = min(months), max(months)
+        span = first if first == last else f"{first} to {last}"
         raise FitError(f"{where}: no events in {month} (the events span {span}); choose a month with --month")
-    return month, condition
+    return month, condition, months
 
 
 def _members(con, users: str | Path | None) -> None:
@@ -332,7 +352,8 @@ def fit(events: str | Path | Iterable[str | Path], users: str | Path | None = No
         raise FitError("--scale is the share of users the events cover, above 0 and at most 1")
     con = _connect()
     _events_view(con, files, columns)
-    month, condition = _month(con, month, files)
+    picked = month is None
+    month, condition, months = _month(con, month, files)
     for (resource,) in con.execute(f"SELECT DISTINCT r FROM ev WHERE {condition} ORDER BY r").fetchall():
         if not IDENTIFIER.match(resource) or resource == "credits":
             row = con.execute("SELECT u, r, t_text, q_text FROM ev WHERE r = ? LIMIT 1", [resource]).fetchone()
@@ -342,6 +363,7 @@ def fit(events: str | Path | Iterable[str | Path], users: str | Path | None = No
     _run(con, f"""CREATE TEMP TABLE totals AS
         SELECT u, r, sum(q) AS x, count(*) AS events FROM ev WHERE {condition} GROUP BY u, r""", files, progress)
     count = con.execute("SELECT sum(events) FROM totals").fetchone()[0]
+    _within_limits(con, files)
     _members(con, users)
     unlisted = con.execute("SELECT count(DISTINCT u) FROM totals WHERE u NOT IN (SELECT u FROM members)"
                            ).fetchone()[0]
@@ -369,7 +391,20 @@ def fit(events: str | Path | Iterable[str | Path], users: str | Path | None = No
     for s in segments:  # a segment whose users used nothing at all in the month
         out.setdefault(s, SegmentFit(users=con.execute("SELECT count(*) FROM members WHERE s = ?", [s]
                                                        ).fetchone()[0] / scale, usage={}))
-    return Fit(month=month, events=int(count or 0), segments=out, unlisted_users=unlisted)
+    for s, segment in out.items():
+        if segment.users > MAX_NUMBER:
+            raise FitError(f"--scale {scale:g} makes {segment.users:.6g} users of segment {s}, more than a .plan "
+                           f"file can hold ({MAX_NUMBER:.0e})")
+    return Fit(month=month, events=int(count or 0), segments=out, unlisted_users=unlisted, months=months,
+               picked=picked)
+
+
+def _within_limits(con, files: list[str]) -> None:
+    """Monthly totals a .plan file can hold (numbers up to 1e15)."""
+    found = con.execute("SELECT u, r, x FROM totals WHERE x > ? ORDER BY x DESC LIMIT 1", [MAX_NUMBER]).fetchone()
+    if found:
+        raise FitError(f"{', '.join(files)}: user {found[0]!r} used {found[2]:.6g} {found[1]} in the month, more than "
+                       f"a .plan file can hold ({MAX_NUMBER:.0e}); check the quantity column's unit")
 
 
 def _buckets(con) -> dict[tuple[str, str], list[float]]:
@@ -462,7 +497,8 @@ def into(result: Fit, text: str, path: str) -> tuple[str, list[str]]:
     """`text` (a valid .plan file) with the `users`, `buckets` and `usage`
     lines of its segments that were fitted rewritten in place (comments,
     values and everything else kept), and new segments added at the end;
-    and notes on what was kept. The caller checks the result."""
+    and notes on what was kept. A file in canonical layout (`planlang fmt`)
+    comes back in canonical layout. The caller checks the result."""
     import planlang
     from planlang.edit import line_starts
 
@@ -486,6 +522,11 @@ def into(result: Fit, text: str, path: str) -> tuple[str, list[str]]:
     added = [segment_text(name, s, _size(s)) for name, s in result.segments.items() if name not in model.segments]
     if added:
         out = out.rstrip("\n") + "\n\n" + "\n\n".join(added) + "\n"
+    if planlang.dumps(model) == planlang.normalize(text):  # a file in canonical layout stays in it
+        try:
+            out = planlang.dumps(planlang.loads(out, path))
+        except planlang.PlanError:
+            pass  # the caller reports what is wrong with the fitted file
     return out, notes
 
 

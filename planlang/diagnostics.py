@@ -99,3 +99,8 @@ def one_of(words: Iterable[str]) -> str:
     if len(quoted) <= 1:
         return "".join(quoted)
     return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def plural(count: float, word: str) -> str:
+    """'1 event', '2,000 events'."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"

@@ -51,8 +51,9 @@ def quantiles(value, level: np.ndarray) -> np.ndarray:
     return np.full(len(level), value.value)
 
 
-def _format(path: Path) -> str:
-    """COPY's options for a file named `path`."""
+def event_format(path: Path) -> str:
+    """COPY's options for an event log named `path` (FitError for a name
+    the log cannot take)."""
     suffixes = [s.lower() for s in path.suffixes]
     gzip = suffixes[-1:] == [".gz"]
     if gzip:
@@ -87,6 +88,8 @@ def simulate(model: Model, output: str | Path, month: str, scale: float = 0.001,
         raise FitError("--scale is the share of each segment's users to simulate, above 0 and at most 1")
     if events < 1:
         raise FitError("--events is at least 1")
+    if seed < 0:
+        raise FitError(f"--seed is a whole number from 0 up, not {seed}")
     rng = np.random.default_rng(seed)
     resources = list(model.resources)
     ids, resource_ids, people, totals = [], [], [], []
@@ -113,7 +116,7 @@ def simulate(model: Model, output: str | Path, month: str, scale: float = 0.001,
     names = "[" + ", ".join(_quote(r) for r in resources) + "]"
     start = f"TIMESTAMPTZ '{month}-01 00:00:00+00'"
     span = f"epoch_us({start} + INTERVAL 1 MONTH) - epoch_us({start})"
-    options = _format(output)
+    options = event_format(output)
     _written(con, f"""
         SELECT 'u' || lpad(CAST(id AS VARCHAR), {width}, '0') AS "user",
                {start} + to_microseconds(CAST(hash(id, rid, j, {int(seed)}) % ({span}) AS BIGINT)) AS time,

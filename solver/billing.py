@@ -30,11 +30,13 @@ quota as `free_units`).
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from contextlib import contextmanager
 from decimal import Decimal
 
-from planlang.model import Model
+from planlang.model import CREDITS, Model
 from solver.solution import PlanResult, Solution
 
 # Currencies whose smallest unit is the unit itself (Stripe's "zero-decimal" list).
@@ -289,62 +291,140 @@ def export(model: Model, solution: Solution, target: str) -> dict:
 
 
 # ---- import ---------------------------------------------------------------------------------
+#
+# An import reads what someone else may have written: every value is checked
+# for its kind where it is read, and a request that does not say what an
+# export says is named in the message, never a traceback.
+
+DUMP_KEYS = {"stripe": ("meters", "products", "prices"), "lago": ("billable_metrics", "plans")}
+
+
+class _Bad(Exception):
+    """A value of the imported file that is not what it should be."""
+
+
+def _get(data, key: str, kind: type | tuple = object, default=...):
+    """data[key], of `kind`; _Bad when it is missing (and no default) or of another kind."""
+    if not isinstance(data, dict):
+        raise _Bad(f"expected an object holding '{key}', found {_shown(data)}")
+    if key not in data or data[key] is None:
+        if default is ...:
+            raise _Bad(f"'{key}' is missing")
+        return default
+    value = data[key]
+    if not isinstance(value, kind) or (kind in (int, float, (int, float)) and isinstance(value, bool)):
+        raise _Bad(f"'{key}' is {_shown(value)}, not {_kind_name(kind)}")
+    return value
+
+
+def _kind_name(kind) -> str:
+    names = {dict: "an object", list: "a list", str: "text", int: "a whole number"}
+    return " or ".join(names.get(k, k.__name__) for k in (kind if isinstance(kind, tuple) else (kind,)))
+
+
+def _shown(value) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _decimal(value, what: str) -> Decimal:
+    """An amount written as a number or a decimal string."""
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ArithmeticError
+        amount = Decimal(str(value).strip())
+        if not amount.is_finite():
+            raise ArithmeticError
+        return amount
+    except ArithmeticError:
+        raise _Bad(f"{what} is {_shown(value)}, not an amount") from None
+
+
+def _plain(amount: Decimal) -> str:
+    """A number as a .plan file writes it (no exponent)."""
+    return format(amount.normalize(), "f")
+
+
+def _count(value, what: str) -> int:
+    amount = _decimal(value, what)
+    if amount != amount.to_integral_value() or amount <= 0:
+        raise _Bad(f"{what} is {_shown(value)}, not a whole number above 0")
+    return int(amount)
 
 
 def _money(amount: Decimal | float, currency: str) -> str:
     from planlang.units import SYMBOLS
 
-    text = format(Decimal(str(amount)).normalize(), "f")
+    text = _plain(Decimal(str(amount)))
     symbol = next((sym for sym, codes in SYMBOLS.items() if currency.upper() in codes[:1]), None)
     return f"{symbol}{text}" if symbol else f"{text} {currency.upper()}"
 
 
 def _stripe_amount_of(params: dict, currency: str) -> Decimal:
     factor = 1 if currency.upper() in ZERO_DECIMAL else 100
-    value = params.get("unit_amount_decimal", params.get("unit_amount", 0))
-    return Decimal(str(value)) / factor
+    value = params.get("unit_amount_decimal")
+    if value is None:
+        value = params.get("unit_amount")
+    return _decimal(0 if value is None else value, "the amount") / factor
+
+
+def name_of(text: str, fallback: str) -> str:
+    """A billing system's name (of a product, plan or meter) as a .plan name."""
+    cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", str(text)).strip("_") or fallback
+    cleaned = cleaned if not cleaned[0].isdigit() else f"{fallback}_{cleaned}"
+    return f"{cleaned}_" if cleaned == CREDITS else cleaned
 
 
 class _Plan:
     """What an import learns of one plan, written back as a `plan` block."""
 
     def __init__(self, name: str):
-        self.name, self.price, self.quota, self.items = name, None, {}, []
+        self.name, self.price, self.quota, self.items, self.notes = name, None, {}, [], []
 
     def text(self) -> list[str]:
-        lines = [f"plan {self.name} {{", f"  price = {self.price}"]
+        head = [f"# {note}" for note in self.notes] + [f"plan {self.name} {{"]
+        lines = head + [f"  price = {self.price or '$0'}" + ("" if self.price else "  # no monthly fee was found")]
         lines += [f"  quota {r} = {q}" for r, q in self.quota.items()]
         return lines + [f"  {item}" for item in self.items] + ["}"]
 
 
-def _quota_metadata(plan: _Plan, metadata: dict | None, currency: str) -> None:
+def _quota_metadata(plan: _Plan, metadata, currency: str) -> None:
     """Quotas and credit items the export wrote as metadata."""
-    for key, value in (metadata or {}).items():
+    if not isinstance(metadata, dict):
+        return  # no metadata, or not planlang's
+    for key, value in metadata.items():
+        if not isinstance(value, str) or not value:
+            continue
         if key.startswith("planlang_quota_"):
-            plan.quota.setdefault(key[len("planlang_quota_"):], value)
+            quota = value if value == "unlimited" else _plain(_decimal(value, f"metadata {key}"))
+            plan.quota.setdefault(name_of(key[len("planlang_quota_"):], "resource"), quota)
         elif key == "planlang_credits":
-            plan.items.append(f"credits = {value}")
+            plan.items.append(f"credits = {_plain(_decimal(value, 'metadata planlang_credits'))}")
         elif key.startswith("planlang_rate_"):
-            plan.items.append(f"rate {key[len('planlang_rate_'):]} = {value}")
+            plan.items.append(f"rate {name_of(key[len('planlang_rate_'):], 'resource')} = "
+                              f"{_plain(_decimal(value, f'metadata {key}'))}")
         elif key == "planlang_credit_pack":
             size, _, price = value.partition(" for ")
-            plan.items.append(f"pack credits {size} for {_money(Decimal(price), currency)}")
+            plan.items.append(f"pack credits {_count(size, 'the credit pack size')} for "
+                              f"{_money(_decimal(price, 'the credit pack price'), currency)}")
         elif key == "planlang_credit_overage":
-            plan.items.append(f"overage credits at {_money(Decimal(value), currency)}")
+            plan.items.append(f"overage credits at {_money(_decimal(value, 'the credit overage'), currency)}")
 
 
-def _referenced(reference: str, names: dict[str, str]) -> str:
+def _referenced(reference, names: dict[str, str]) -> str:
     """The resource a `${meter.R}` (or an id of an exported object) stands for."""
+    if not isinstance(reference, str):
+        raise _Bad(f"a price's meter is {_shown(reference)}, not a reference to one")
     if reference.startswith("${") and reference.endswith("}"):
         reference = reference[2:-1]
     if reference not in names:
-        raise ExportError(f"a price refers to '{reference}', which the file does not create")
+        raise _Bad(f"it refers to '{reference}', which the file does not create")
     return names[reference]
 
 
 def _tiers_text(resource: str, mode: str, tiers: list[tuple[int | None, Decimal]], free: int, currency: str):
     shifted = [("unlimited" if bound is None else str(bound - free), price) for bound, price in tiers]
-    if len(shifted) == 1:
+    if len(shifted) == 1 and shifted[0][0] == "unlimited":
         return f"overage {resource} at {_money(shifted[0][1], currency)}"
     listed = ", ".join(f"{bound} at {_money(price, currency)}" for bound, price in shifted)
     return f"overage {resource} {mode} [{listed}]"
@@ -352,81 +432,107 @@ def _tiers_text(resource: str, mode: str, tiers: list[tuple[int | None, Decimal]
 
 def _from_stripe(requests: list[dict], currency: str) -> dict[str, _Plan]:
     meters = {}
-    for r in requests:
-        if r["path"] == "/v1/billing/meters":
-            meters[r.get("key", "")] = r["params"]["event_name"]
-            if "id" in r["params"]:
-                meters[r["params"]["id"]] = r["params"]["event_name"]
-    plans, products = {}, {}
-    for r in requests:
-        params = r.get("params", {})
-        if r["path"] == "/v1/products":
-            plan = plans.setdefault(params["name"], _Plan(params["name"]))
-            products[params.get("id", params["name"])] = plan
-            _quota_metadata(plan, params.get("metadata"), currency)
-        elif r["path"] == "/v1/prices":
-            plan = products[params["product"]]
-            recurring = params.get("recurring", {})
-            if recurring.get("usage_type", "licensed") == "licensed":
-                plan.price = _money(_stripe_amount_of(params, currency), currency)
-                continue
-            resource = _referenced(recurring["meter"], meters)
-            if "transform_quantity" in params:
-                size = params["transform_quantity"]["divide_by"]
-                plan.items.append(f"pack {resource} {size} for {_money(_stripe_amount_of(params, currency), currency)}")
-                continue
-            tiers = [(None if t["up_to"] == "inf" else int(t["up_to"]), _stripe_amount_of(t, currency))
-                     for t in params["tiers"]]
-            free = 0
-            if tiers[0][1] == 0 and tiers[0][0] is not None:
-                free = tiers.pop(0)[0]
-                plan.quota[resource] = str(free)
-            plan.items.append(_tiers_text(resource, params.get("tiers_mode", "graduated"), tiers, free, currency))
+    for i, r in enumerate(requests, 1):
+        with _at(i, r):
+            if r["path"] == "/v1/billing/meters":
+                params = _get(r, "params", dict)
+                event = name_of(_get(params, "event_name", str), "resource")
+                meters[_get(r, "key", str, "")] = event
+                if "id" in params:
+                    meters[_get(params, "id", str)] = event
+    plans: dict[str, _Plan] = {}
+    products: dict[str, _Plan] = {}
+    for i, r in enumerate(requests, 1):
+        with _at(i, r):
+            params = _get(r, "params", dict, {})
+            if r["path"] == "/v1/products":
+                name = name_of(_get(params, "name", str), "plan")
+                plan = plans.setdefault(name, _Plan(name))
+                products[_get(params, "id", str, params["name"])] = plan
+                _quota_metadata(plan, params.get("metadata"), currency)
+            elif r["path"] == "/v1/prices":
+                product = _get(params, "product", str)
+                if product not in products:
+                    raise _Bad(f"its product '{product}' is not among the file's products")
+                _stripe_price(products[product], params, meters, currency)
     return plans
+
+
+def _stripe_price(plan: _Plan, params: dict, meters: dict[str, str], currency: str) -> None:
+    recurring = _get(params, "recurring", dict, {})
+    if _get(recurring, "usage_type", str, "licensed") == "licensed":
+        plan.price = _money(_stripe_amount_of(params, currency), currency)
+        return
+    resource = _referenced(_get(recurring, "meter", str), meters)
+    transform = _get(params, "transform_quantity", dict, None)
+    if transform is not None:
+        size = _count(_get(transform, "divide_by"), "transform_quantity.divide_by")
+        plan.items.append(f"pack {resource} {size} for {_money(_stripe_amount_of(params, currency), currency)}")
+        return
+    tiers = [(None if _get(t, "up_to", default="inf") == "inf" else _count(t["up_to"], "a tier's up_to"),
+              _stripe_amount_of(t, currency)) for t in _get(params, "tiers", list, [])]
+    if not tiers:  # a price per unit from the first unit on
+        plan.items.append(f"overage {resource} at {_money(_stripe_amount_of(params, currency), currency)}")
+        return
+    free = 0
+    if tiers[0][1] == 0 and tiers[0][0] is not None:
+        free = tiers.pop(0)[0]
+        plan.quota[resource] = str(free)
+    if tiers[-1][0] is not None:
+        plan.notes.append(f"{resource}: the last tier ends at {tiers[-1][0]:,}; beyond it the price stays its last")
+        tiers[-1] = (None, tiers[-1][1])
+    plan.items.append(_tiers_text(resource, _get(params, "tiers_mode", str, "graduated"), tiers, free, currency))
 
 
 def _from_lago(requests: list[dict], currency: str) -> dict[str, _Plan]:
     metrics = {}
-    for r in requests:
-        if r["path"] == "/api/v1/billable_metrics":
-            metric = r["body"]["billable_metric"]
-            metrics[r.get("key", "")] = metric["code"]
-            metrics[metric["code"]] = metric["code"]
-    plans = {}
+    for i, r in enumerate(requests, 1):
+        with _at(i, r):
+            if r["path"] == "/api/v1/billable_metrics":
+                metric = _get(_get(r, "body", dict), "billable_metric", dict)
+                code = name_of(_get(metric, "code", str), "resource")
+                metrics[_get(r, "key", str, "")] = code
+                metrics[metric["code"]] = code
+    plans: dict[str, _Plan] = {}
     factor = 1 if currency.upper() in ZERO_DECIMAL else 100
-    for r in requests:
+    for i, r in enumerate(requests, 1):
         if r["path"] != "/api/v1/plans":
             continue
-        body = r["body"]["plan"]
-        plan = plans.setdefault(body["code"], _Plan(body["code"]))
-        plan.price = _money(Decimal(body.get("amount_cents", 0)) / factor, currency)
-        _quota_metadata(plan, body.get("metadata"), currency)
-        for charge in body.get("charges", []):
-            resource = _referenced(charge.get("billable_metric_id") or charge["billable_metric_code"], metrics)
-            properties = charge.get("properties", {})
-            model = charge["charge_model"]
-            if model == "package":
-                if properties.get("free_units"):
-                    plan.quota[resource] = str(properties["free_units"])
-                plan.items.append(f"pack {resource} {properties['package_size']} for "
-                                  f"{_money(Decimal(properties['amount']), currency)}")
-            elif model == "standard":
-                plan.items.append(f"overage {resource} at {_money(Decimal(properties['amount']), currency)}")
-            else:
-                key = "volume_ranges" if model == "volume" else "graduated_ranges"
-                ranges = [(r_["to_value"], Decimal(r_["per_unit_amount"])) for r_ in properties[key]]
-                free = 0
-                if ranges[0][1] == 0 and ranges[0][0] is not None and model == "graduated":
-                    free = ranges.pop(0)[0]
-                    plan.quota[resource] = str(free)
-                plan.items.append(_tiers_text(resource, model, ranges, free, currency))
+        with _at(i, r):
+            body = _get(_get(r, "body", dict), "plan", dict)
+            name = name_of(_get(body, "code", str), "plan")
+            plan = plans.setdefault(name, _Plan(name))
+            plan.price = _money(_decimal(_get(body, "amount_cents", default=0), "amount_cents") / factor, currency)
+            _quota_metadata(plan, body.get("metadata"), currency)
+            for charge in _get(body, "charges", list, []):
+                reference = _get(charge, "billable_metric_id", str, None) or _get(charge, "billable_metric_code", str)
+                _lago_charge_back(plan, _referenced(reference, metrics), charge, currency)
     return plans
 
 
-def _plan_name(name: str) -> str:
-    """A billing system's product or plan name as a .plan name."""
-    cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "plan"
-    return cleaned if not cleaned[0].isdigit() else f"plan_{cleaned}"
+def _lago_charge_back(plan: _Plan, resource: str, charge: dict, currency: str) -> None:
+    properties = _get(charge, "properties", dict, {})
+    model = _get(charge, "charge_model", str)
+    if model == "package":
+        if properties.get("free_units"):
+            plan.quota[resource] = _plain(_decimal(properties["free_units"], "free_units"))
+        plan.items.append(f"pack {resource} {_count(_get(properties, 'package_size'), 'package_size')} for "
+                          f"{_money(_decimal(_get(properties, 'amount'), 'the package amount'), currency)}")
+    elif model == "standard":
+        plan.items.append(f"overage {resource} at {_money(_decimal(_get(properties, 'amount'), 'amount'), currency)}")
+    elif model in ("graduated", "volume"):
+        key = "volume_ranges" if model == "volume" else "graduated_ranges"
+        ranges = [(None if _get(r_, "to_value", default=None) is None else _count(r_["to_value"], "to_value"),
+                   _decimal(_get(r_, "per_unit_amount"), "per_unit_amount")) for r_ in _get(properties, key, list)]
+        if not ranges:
+            raise _Bad(f"its {key} are empty")
+        free = 0
+        if ranges[0][1] == 0 and ranges[0][0] is not None and model == "graduated":
+            free = ranges.pop(0)[0]
+            plan.quota[resource] = str(free)
+        plan.items.append(_tiers_text(resource, model, ranges, free, currency))
+    else:
+        plan.notes.append(f"{resource}: Lago's {model} charge has no planlang item: left out")
 
 
 def from_dump(data: dict, target: str) -> dict:
@@ -435,48 +541,90 @@ def from_dump(data: dict, target: str) -> dict:
     of an export, so that a catalog made outside planlang can be read."""
     requests: list[dict] = []
     if target == "stripe":
-        for meter in data.get("meters", []):
-            requests.append({"path": "/v1/billing/meters", "key": f"meter.{meter['event_name']}",
-                             "params": {"id": meter["id"], "event_name": meter["event_name"]}})
-        for product in data.get("products", []):
-            name = (product.get("metadata") or {}).get("planlang_plan") or _plan_name(product["name"])
+        for meter in _get(data, "meters", list, []):
+            requests.append({"path": "/v1/billing/meters", "key": f"meter.{_get(meter, 'event_name', str)}",
+                             "params": {"id": _get(meter, "id", str), "event_name": meter["event_name"]}})
+        for product in _get(data, "products", list, []):
+            metadata = _get(product, "metadata", dict, {})
+            name = metadata.get("planlang_plan") or _get(product, "name", str)
             requests.append({"path": "/v1/products", "key": f"product.{name}", "params": {
-                "id": product["id"], "name": name, "metadata": product.get("metadata") or {}}})
-        prices = [p for p in data.get("prices", []) if p.get("active", True) and p.get("recurring")]
+                "id": _get(product, "id", str), "name": name, "metadata": metadata}})
+        prices = [p for p in _get(data, "prices", list, []) if _get(p, "active", bool, True) and _get(p, "recurring", dict, None)]
         for price in prices:
-            tiers = [{**t, "up_to": "inf" if t.get("up_to") is None else t["up_to"]} for t in price.get("tiers") or []]
-            requests.append({"path": "/v1/prices", "key": f"price.{price['id']}",
+            tiers = [{**t, "up_to": "inf" if _get(t, "up_to", default=None) is None else t["up_to"]}
+                     for t in _get(price, "tiers", list, [])]
+            requests.append({"path": "/v1/prices", "key": f"price.{_get(price, 'id', str)}",
                              "params": {**price, "tiers": tiers} if tiers else price})
-        currency = prices[0]["currency"] if prices else "usd"
+        currency = _get(prices[0], "currency", str) if prices else "usd"
     else:
-        for metric in data.get("billable_metrics", []):
-            requests.append({"path": "/api/v1/billable_metrics", "key": f"billable_metric.{metric['code']}",
+        for metric in _get(data, "billable_metrics", list, []):
+            requests.append({"path": "/api/v1/billable_metrics", "key": f"billable_metric.{_get(metric, 'code', str)}",
                              "body": {"billable_metric": metric}})
-        for plan in data.get("plans", []):
-            requests.append({"path": "/api/v1/plans", "key": f"plan.{plan['code']}", "body": {
-                "plan": {**plan, "code": _plan_name(plan["code"])}}})
-        currency = next((p.get("amount_currency") for p in data.get("plans", [])), None) or "USD"
+        for plan in _get(data, "plans", list, []):
+            requests.append({"path": "/api/v1/plans", "key": f"plan.{_get(plan, 'code', str)}", "body": {"plan": plan}})
+        currency = next((p.get("amount_currency") for p in data["plans"] if isinstance(p, dict)), None) or "USD"
     return {"target": target, "currency": currency, "requests": requests}
 
 
-def import_catalog(data: dict, target: str | None = None) -> str:
+def _kind(data, target: str | None) -> str:
+    """What the imported JSON is: "export" (planlang's requests) or "dump";
+    ExportError when it is neither."""
+    if isinstance(data, dict) and isinstance(data.get("requests"), list) and data.get("target") in TARGETS:
+        if target is not None and data["target"] != target:
+            raise ExportError(f"this is an export to {data['target']}, not {target}: import it --from {data['target']}")
+        return "export"
+    keys = DUMP_KEYS.get(target or "", ())
+    if isinstance(data, dict) and any(isinstance(data.get(k), list) for k in keys) and \
+            all(isinstance(data.get(k, []), list) for k in keys):
+        return "dump"
+    raise ExportError("this is neither an export written by `planlang export` (an object with \"target\" and "
+                      "\"requests\") nor a dump of what the billing system holds (lists of "
+                      f"{', '.join(DUMP_KEYS.get(target or '', DUMP_KEYS['stripe']))})")
+
+
+def import_catalog(data, target: str | None = None) -> str:
     """`plan` blocks (fixed values) of an export (or of a dump of existing
     objects: see from_dump), with a `resource` block for every resource
-    they name (to be given its GPU time and cost)."""
+    they name (to be given its GPU time and cost). ExportError, naming the
+    request at fault, for anything that is not what an export holds."""
     import planlang
 
-    if "requests" not in data and target in TARGETS:
-        data = from_dump(data, target)
-    target = data.get("target")
-    if target not in TARGETS:
-        raise ExportError("the file is neither an export of planlang (its \"target\" is stripe or lago) "
-                          "nor a dump of meters/products/prices or billable_metrics/plans")
-    currency = data.get("currency", "usd")
-    plans = (_from_stripe if target == "stripe" else _from_lago)(data["requests"], currency)
+    kind = _kind(data, target)
+    target = data["target"] if kind == "export" else target
+    try:
+        if kind == "dump":
+            data = from_dump(data, target)
+        currency = _get(data, "currency", str, "usd")
+        if not re.fullmatch(r"[A-Za-z]{3}", currency):
+            raise _Bad(f"'currency' is {_shown(currency)}, not a three-letter code")
+        requests = data["requests"]
+        for i, request in enumerate(requests, 1):
+            if not isinstance(request, dict) or not isinstance(request.get("path"), str):
+                raise _Bad(f"request {i} is {_shown(request)}, not an API request with a \"path\"")
+        plans = _read_plans(requests, target, currency)
+    except _Bad as error:
+        raise ExportError(f"cannot read the catalog: {error}") from None
     named = {item.split()[1] for plan in plans.values() for item in plan.items if item.split()[0] != "credits"}
-    resources = sorted(({r for plan in plans.values() for r in plan.quota} | named) - {"credits"})
-    lines = [f"# imported from a {target} export by planlang import", f"currency {currency.upper()}", ""]
+    resources = sorted(({r for plan in plans.values() for r in plan.quota} | named) - {CREDITS})
+    lines = [f"# imported from a {target} {kind} by planlang import", f"currency {currency.upper()}", ""]
     lines += [f"resource {r} {{}}  # add its gpu time and cost" for r in resources] + [""]
     for plan in plans.values():
         lines += plan.text() + [""]
-    return planlang.dumps(planlang.loads("\n".join(lines)))
+    try:
+        return planlang.dumps(planlang.loads("\n".join(lines)))
+    except planlang.PlanError as error:
+        raise ExportError(f"the catalog read is not a valid .plan file: {error.diagnostics[0].message}") from None
+
+
+def _read_plans(requests: list[dict], target: str, currency: str) -> dict[str, _Plan]:
+    return (_from_stripe if target == "stripe" else _from_lago)(requests, currency)
+
+
+@contextmanager
+def _at(number: int, request: dict):
+    """Name the request a problem was found in."""
+    try:
+        yield
+    except _Bad as error:
+        what = request.get("key") or request.get("path")
+        raise _Bad(f"request {number} ({what}): {error}") from None

@@ -37,6 +37,10 @@ class Step:
         return f"{self.action:<9} {self.key}{f'  ({self.detail})' if self.detail else ''}"
 
 
+TIMEOUT = 30.0  # seconds to wait for an answer
+PAGE = 100  # objects per page of a Stripe list (its most)
+
+
 @dataclass
 class _Client:
     target: str
@@ -45,11 +49,14 @@ class _Client:
     sent: list[tuple[str, str]] = field(default_factory=list)
 
     def call(self, method: str, path: str, params: dict | None = None, query: dict | None = None):
-        """The answer's JSON, or None for a 404."""
+        """The answer's JSON object, or None for a 404 to a lookup (GET).
+        ApplyError for anything a healthy Stripe or Lago would not answer:
+        no answer in TIMEOUT seconds, an error status, a body that is not a
+        JSON object (an HTML page, say)."""
         url = self.base.rstrip("/") + path
         if query:
             url += "?" + urllib.parse.urlencode(_form(query))
-        data, headers = None, {"Authorization": f"Bearer {self.api_key}"}
+        data, headers = None, {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}
         if params is not None:
             if self.target == "stripe":
                 data = urllib.parse.urlencode(_form(params)).encode()
@@ -60,15 +67,42 @@ class _Client:
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
         self.sent.append((method, path))
         try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                return json.loads(answer.read() or b"null")
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+                body = answer.read()
         except urllib.error.HTTPError as error:
-            if error.code == 404:
+            if error.code == 404 and method == "GET":
                 return None
-            body = error.read().decode(errors="replace")[:500]
-            raise ApplyError(f"{method} {path}: {error.code} {body}") from None
+            text = error.read().decode(errors="replace")[:500]
+            raise ApplyError(f"{method} {path}: {error.code} {text}") from None
         except urllib.error.URLError as error:
             raise ApplyError(f"cannot reach {self.base}: {error.reason}") from None
+        except (TimeoutError, OSError) as error:  # a read that timed out is no URLError
+            raise ApplyError(f"{method} {path}: {self.base} did not answer ({error or 'timed out'})") from None
+        try:
+            answer = json.loads(body or b"null")
+        except ValueError:
+            raise ApplyError(f"{method} {path}: {self.base} answered with something that is not JSON "
+                             f"({body[:60]!r}); is it the {self.target.title()} API?") from None
+        if not isinstance(answer, dict):
+            raise ApplyError(f"{method} {path}: {self.base} answered {str(answer)[:60]}, not an object; is it "
+                             f"the {self.target.title()} API?")
+        return answer
+
+
+def check_base(base: str) -> str:
+    """An API address planlang may send requests to: http(s)://HOST."""
+    parsed = urllib.parse.urlparse(base)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ApplyError(f"--api-base '{base}' is not an address such as https://api.stripe.com")
+    return base
+
+
+def _id(found: dict, what: str, key: str = "id") -> str:
+    """The id of an object the API returned; ApplyError when it has none."""
+    value = found.get(key) if isinstance(found, dict) else None
+    if not isinstance(value, str) or not value:
+        raise ApplyError(f"the billing system returned {what} without an {key}: {str(found)[:80]}")
+    return value
 
 
 def _form(params: dict, prefix: str = "") -> list[tuple[str, str]]:
@@ -99,7 +133,7 @@ def _resolve(value, ids: dict[str, str]):
 
 def apply(export: dict, api_key: str, base: str | None = None, send: bool = False) -> list[Step]:
     target = export["target"]
-    client = _Client(target, base or DEFAULT_BASE[target], api_key)
+    client = _Client(target, check_base(base or DEFAULT_BASE[target]), api_key)
     steps: list[Step] = []
     ids: dict[str, str] = {}
     handle = _stripe_request if target == "stripe" else _lago_request
@@ -114,17 +148,17 @@ def apply(export: dict, api_key: str, base: str | None = None, send: bool = Fals
 def _stripe_request(client: _Client, request: dict, ids: dict[str, str], send: bool) -> Step:
     key, params = request["key"], _resolve(request["params"], ids)
     if request["path"] == "/v1/billing/meters":
-        meters = client.call("GET", "/v1/billing/meters", query={"limit": 100, "status": "active"}) or {}
-        found = next((m for m in meters.get("data", []) if m.get("event_name") == params["event_name"]), None)
+        found = next((m for m in _listed(client, "/v1/billing/meters", {"status": "active"})
+                      if m.get("event_name") == params["event_name"]), None)
         if found is not None:
-            ids[key] = found["id"]
-            return Step("unchanged", key, found["id"])
+            ids[key] = _id(found, "a meter")
+            return Step("unchanged", key, ids[key])
         return _created(client, request["path"], params, key, ids, send)
     if request["path"] == "/v1/products":
         found = client.call("GET", f"/v1/products/{params['id']}")
         if found is None:
             return _created(client, request["path"], params, key, ids, send)
-        ids[key] = found["id"]
+        ids[key] = _id(found, "a product")
         wanted = {k: v for k, v in params.items() if k != "id"}
         if all(found.get(k) == v for k, v in wanted.items()):
             return Step("unchanged", key, found["id"])
@@ -132,16 +166,31 @@ def _stripe_request(client: _Client, request: dict, ids: dict[str, str], send: b
             client.call("POST", f"/v1/products/{params['id']}", wanted)
         return Step("update", key, found["id"])
     assert request["path"] == "/v1/prices", request["path"]
-    existing = client.call("GET", "/v1/prices", query={"lookup_keys": [params["lookup_key"]], "active": "true",
-                                                        "expand": ["data.tiers"]}) or {}
-    found = next(iter(existing.get("data", [])), None)
+    found = next(iter(_listed(client, "/v1/prices", {"lookup_keys": [params["lookup_key"]], "active": "true",
+                                                     "expand": ["data.tiers"]})), None)
     if found is not None and _same_price(found, params):
-        ids[key] = found["id"]
-        return Step("unchanged", key, found["id"])
+        ids[key] = _id(found, "a price")
+        return Step("unchanged", key, ids[key])
     if found is None:
         return _created(client, request["path"], params, key, ids, send)
     _created(client, request["path"], {**params, "transfer_lookup_key": True}, key, ids, send)
-    return Step("replace", key, f"a new price takes lookup_key {params['lookup_key']} from {found['id']}")
+    return Step("replace", key, f"a new price takes lookup_key {params['lookup_key']} from {_id(found, 'a price')}")
+
+
+def _listed(client: _Client, path: str, query: dict) -> list[dict]:
+    """Every object of a Stripe list, page after page (`has_more`, `starting_after`)."""
+    out: list[dict] = []
+    after = None
+    for _ in range(1000):  # at most 100,000 objects: a server that never stops paging is not Stripe
+        page = client.call("GET", path, query={**query, "limit": PAGE, **({"starting_after": after} if after else {})})
+        data = (page or {}).get("data", [])
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            raise ApplyError(f"GET {path}: the answer's data is not a list of objects: {str(page)[:80]}")
+        out += data
+        if not (page or {}).get("has_more") or not data:
+            return out
+        after = _id(data[-1], "a listed object")
+    raise ApplyError(f"GET {path}: the list never ends")
 
 
 def _created(client: _Client, path: str, params: dict, key: str, ids: dict[str, str], send: bool) -> Step:
@@ -149,8 +198,12 @@ def _created(client: _Client, path: str, params: dict, key: str, ids: dict[str, 
         ids.setdefault(key, f"(new {key})")
         return Step("create", key)
     answer = client.call("POST", path, params)
-    ids[key] = answer.get("id") or answer.get(next(iter(answer)), {}).get("lago_id")
-    return Step("create", key, str(ids[key]))
+    if client.target == "stripe":
+        ids[key] = _id(answer, f"the {key} it created")
+    else:
+        kind = next(iter(answer), "")
+        ids[key] = _id(answer.get(kind), f"the {key} it created", "lago_id")
+    return Step("create", key, ids[key])
 
 
 def _amount(value) -> Decimal | None:
@@ -190,7 +243,7 @@ def _lago_request(client: _Client, request: dict, ids: dict[str, str], send: boo
     found = client.call("GET", f"{request['path']}/{code}")
     if found is None:
         return _created(client, request["path"], body, key, ids, send)
-    ids[key] = found[kind]["lago_id"]
+    ids[key] = _id(found.get(kind), f"a {kind}", "lago_id")
     if _contains(found[kind], body[kind]):
         return Step("unchanged", key, ids[key])
     if send:

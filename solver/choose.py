@@ -20,6 +20,7 @@ from pathlib import Path
 
 from planlang.model import Model
 from solver.configs import Config, expand, show
+from solver.files import FileProblem, read_json
 
 ON_OFF = {"on": True, "off": False, "yes": True, "no": False, "true": True, "false": False}
 
@@ -39,11 +40,12 @@ def parse_value(text: str) -> float:
 
 
 def _from_solution(path: Path) -> dict[str, dict[str, float] | None]:
+    what = "a solution written by `planlang solve --json`"
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        plans = data["plans"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ChoiceError(f"{path} is not a solution written by `planlang solve --json` ({error})") from None
+        data = read_json(Path(path), what)
+    except FileProblem as error:
+        raise ChoiceError(str(error)) from None
+    plans = data.get("plans") if isinstance(data, dict) else None
     if not isinstance(plans, dict) or not all(isinstance(p, dict) for p in plans.values()):
         raise ChoiceError(f"{path} is not a solution written by `planlang solve --json` "
                           "(its \"plans\" are not objects)")

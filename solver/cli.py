@@ -1,4 +1,7 @@
-"""The `planlang` command: wires the stages together, nothing more.
+"""The `planlang` command: reads what the user names, hands it to the
+stages (planlang/ for the language, solver/ for the rest), and writes what
+they return. It checks every output it will write before the work starts
+(solver/files.py) and keeps stdout for the command's result alone.
 
 Exit codes: 0 done; 1 a negative answer (infeasible, would reformat, a
 requirement fails); 2 bad input (the file, the options); 3 an internal error
@@ -10,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -18,6 +20,8 @@ import typer
 
 import planlang
 from planlang import PlanError
+from planlang.diagnostics import plural
+from solver.files import FileProblem, check_output, read_json, replace
 
 app = typer.Typer(
     add_completion=False,
@@ -30,15 +34,6 @@ EXIT_NO = 1
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 SHOWN_PROBLEMS = 100
-
-
-class UserError(Exception):
-    """A problem with what the user gave us; shown as a message, exit 2."""
-
-
-def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
-    typer.echo(f"planlang: {message}", err=True)
-    return typer.Exit(code)
 
 
 def load_file(path: Path) -> tuple[planlang.Model | None, str, str]:
@@ -65,8 +60,82 @@ def read_model(path: Path) -> tuple[planlang.Model | None, str]:
     return model, text
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
+class Reply:
+    """How one command answers: its result on stdout (tables, text, or one
+    JSON document with --json) and every message on stderr. With --json a
+    failure is a document too, `{"status": "error", "message": ...}`, so a
+    program reading stdout always reads one JSON document."""
+
+    def __init__(self, json_output: bool = False):
+        self.json = json_output
+
+    def fail(self, message: str, code: int = EXIT_INPUT) -> typer.Exit:
+        typer.echo(f"planlang: {message}", err=True)
+        return self._failed(message, code)
+
+    def _failed(self, message: str, code: int) -> typer.Exit:
+        if self.json:
+            self.document({"status": "error", "message": message})
+        return typer.Exit(code)
+
+    def document(self, data) -> None:
+        """One JSON document on stdout (a pydantic model's JSON, or data)."""
+        sys.stdout.write((data if isinstance(data, str) else json.dumps(data, indent=2)) + "\n")
+
+    def model(self, path: Path) -> tuple[planlang.Model, str]:
+        """The checked model of `path` and its text, or the exit after every
+        problem in it is printed."""
+        model, text, report = load_file(path)
+        if model is None:
+            typer.echo(report, err=True)
+            raise self._failed(report, EXIT_INPUT)
+        return model, text
+
+    def output(self, path: Path | None, **checks) -> None:
+        """Refuse, before any work, an output `path` that may not be written
+        (see files.check_output for `checks`)."""
+        if path is None:
+            return
+        try:
+            check_output(path, **checks)
+        except FileProblem as error:
+            raise self.fail(str(error)) from None
+
+    def write(self, path: Path, text: str) -> None:
+        """A file the user asked for, written atomically."""
+        try:
+            replace(path, text)
+        except OSError as error:
+            raise self.fail(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
+    """The exit after a message, for commands that print no JSON."""
+    return Reply().fail(message, code)
+
+
+def _version(show: bool) -> None:
+    if not show:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    libraries = ", ".join(f"{name} {installed(name)}" for name in ("highspy", "PuLP", "lark", "pydantic", "numpy"))
+    typer.echo(f"planlang {installed('planlang')} (Python {sys.version.split()[0]}; {libraries})")
+    raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print planlang's version and its solver libraries', then stop.")] = False,
+) -> None:
+    """Price AI products: check, format and solve .plan files."""
 
 
 @app.command()
@@ -81,13 +150,13 @@ def check(files: Annotated[list[Path], typer.Argument(help=".plan files to check
             bad += 1
             continue
         parts = [
-            _plural(len(model.gpus), "gpu pool"),
-            _plural(len(model.resources), "resource"),
-            _plural(len(model.segments), "segment"),
-            _plural(len(model.plans), "plan"),
-            _plural(len(model.requirements), "requirement"),
+            plural(len(model.gpus), "gpu pool"),
+            plural(len(model.resources), "resource"),
+            plural(len(model.segments), "segment"),
+            plural(len(model.plans), "plan"),
+            plural(len(model.requirements), "requirement"),
         ]
-        typer.echo(f"{path}: ok: {', '.join(parts)}; {_plural(catalogs(model), 'catalog')} "
+        typer.echo(f"{path}: ok: {', '.join(parts)}; {plural(catalogs(model), 'catalog')} "
                    "to choose from")
     if bad:
         raise typer.Exit(EXIT_INPUT)
@@ -124,7 +193,7 @@ def fmt(
         elif write:
             if formatted != text:
                 try:
-                    _replace(path, formatted)
+                    replace(path, formatted)
                 except OSError as error:
                     typer.echo(f"planlang: cannot rewrite {path}: {error.strerror or error}; "
                                "it is left as it was", err=True)
@@ -139,56 +208,35 @@ def fmt(
         raise typer.Exit(EXIT_NO)
 
 
-def _replace(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically: the old file stays whole until the
-    new one is complete. A symbolic link keeps pointing where it did (its
-    target is rewritten), and a file the user may not write is refused, not
-    replaced behind its permissions."""
-    path = path.resolve() if path.is_symlink() else path
-    if path.exists() and not writable(path):
-        raise PermissionError(13, "it is read-only (make it writable first)")
-    mode = path.stat().st_mode if path.exists() else 0o666 & ~_umask()
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(temp, mode & 0o7777)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def writable(path: Path) -> bool:
-    """Whether the user may write `path` (its permission bits, for root too:
-    a read-only file is a request not to change it)."""
-    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_output(path: Path, text: str) -> None:
-    """A file the user asked for (report, sweep points), written atomically."""
-    try:
-        _replace(path, text)
-    except OSError as error:
-        raise fail(f"cannot write {path}: {error.strerror or error}")
-
-
-def _options(solver_name: str, time_limit: float | None, gap: float):
+def _options(reply: Reply, solver_name: str, time_limit: float | None, gap: float):
     from solver.backends import SOLVERS, Options
 
     if solver_name not in SOLVERS:
-        raise fail(f"unknown solver '{solver_name}'; choose one of {', '.join(SOLVERS)}")
+        raise reply.fail(f"unknown solver '{solver_name}'; choose one of {', '.join(SOLVERS)}")
     if time_limit is not None and time_limit <= 0:
-        raise fail("--time-limit must be above 0 seconds")
+        raise reply.fail("--time-limit must be above 0 seconds")
     if not 0 <= gap < 1:
-        raise fail("--gap is a fraction from 0 (proven optimal) to below 1, e.g. 0.01 for 1%")
+        raise reply.fail("--gap is a fraction from 0 (proven optimal) to below 1, e.g. 0.01 for 1%")
     return Options(backend=solver_name, time_limit=time_limit, gap=gap)
+
+
+def _seed(reply: Reply, seed: int) -> int:
+    if seed < 0:
+        raise reply.fail(f"--seed is a whole number from 0 up, not {seed}")
+    return seed
+
+
+def _workers(reply: Reply, jobs: int | None, scheduler: str | None) -> None:
+    """--jobs and --scheduler, checked before any work."""
+    from solver.cluster import ClusterError, check_scheduler
+
+    if jobs is not None and jobs < 1:
+        raise reply.fail("--jobs must be at least 1")
+    if scheduler is not None:
+        try:
+            check_scheduler(scheduler)
+        except ClusterError as error:
+            raise reply.fail(f"--scheduler {error}") from None
 
 
 # Options of the commands that run many solves on Dask (sweep, risk).
@@ -196,6 +244,7 @@ Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker proces
                                              "(default: every core; 1: no cluster).")]
 Scheduler = Annotated[Optional[str], typer.Option("--scheduler", help="A running Dask cluster, e.g. "
                                                   "tcp://HOST:8786 (default: a local one).")]
+Seed = Annotated[int, typer.Option("--seed", help="The samples' seed, from 0: the same seed gives the same samples.")]
 
 EXIT_BY_STATUS = {"optimal": 0, "feasible": 0, "infeasible": EXIT_NO, "unbounded": EXIT_NO}
 
@@ -211,24 +260,20 @@ def solve(
     robust: Annotated[bool, typer.Option("--robust", help="The one catalog with the best mean objective over sampled worlds (--vary), every requirement holding in each.")] = False,
     vary: Annotated[Optional[list[str]], typer.Option("--vary", help="with --robust: PATH=DIST, as `planlang risk` takes it")] = None,
     samples: Annotated[int, typer.Option("--samples", help="with --robust: sampled worlds")] = 20,
-    seed: Annotated[int, typer.Option("--seed", help="with --robust: the samples' seed")] = 0,
+    seed: Seed = 0,
 ) -> None:
     """Find the catalog with the best objective, and explain it."""
     from rich.console import Console
 
-    from solver.report import print_explained, print_solution
     from solver.optimize import SolveInputError, solve as solve_model
+    from solver.report import print_explained, print_solution
 
-    options = _options(solver_name, time_limit, gap).started()  # a deadline for the whole command
+    reply = Reply(json_output)
+    options = _options(reply, solver_name, time_limit, gap).started()  # a deadline for the whole command
     if robust or vary:
-        _solve_robust(file, vary or [], samples, seed, options, json_output)
+        _solve_robust(reply, file, vary or [], samples, _seed(reply, seed), options)
         return
-    model, _, report = load_file(file)
-    if model is None:
-        typer.echo(report, err=True)
-        if json_output:  # spec section 7: the answer is still an object, with status "error"
-            sys.stdout.write(json.dumps({"status": "error", "message": report}, indent=2) + "\n")
-        raise typer.Exit(EXIT_INPUT)
+    model, _ = reply.model(file)
     console = Console(stderr=True)
     try:
         if json_output or not console.is_terminal:
@@ -237,11 +282,9 @@ def solve(
             with console.status("solving..."):
                 solution = solve_model(model, options, explain=explain)
     except SolveInputError as error:
-        if json_output:
-            sys.stdout.write(json.dumps({"status": "error", "message": f"{file}: {error}"}, indent=2) + "\n")
-        raise fail(f"{file}: {error}")
+        raise reply.fail(f"{file}: {error}")
     if json_output:
-        sys.stdout.write(solution.model_dump_json(indent=2) + "\n")
+        reply.document(solution.model_dump_json(indent=2))
     else:
         print_solution(Console(), str(file), solution)
         if explain:
@@ -251,6 +294,29 @@ def solve(
             typer.echo(f"planlang: {solution.message}", err=True)
         raise typer.Exit(EXIT_NO if solution.stopped else EXIT_INTERNAL)
     raise typer.Exit(EXIT_BY_STATUS.get(solution.status, EXIT_NO))
+
+
+def _solve_robust(reply: Reply, file: Path, vary: list[str], samples: int, seed: int, options) -> None:
+    from dataclasses import asdict
+
+    from rich.console import Console
+
+    from solver.report import print_robust
+    from solver.risk import RiskError, robust
+
+    if options.backend not in ("highs", "cbc", "highs-pulp"):
+        raise reply.fail("--robust solves one MILP: use --solver highs, cbc or highs-pulp")
+    model, text = reply.model(file)
+    try:
+        result = robust(model, text, vary, samples, seed, options)
+    except RiskError as error:
+        raise reply.fail(f"{file}: {error}")
+    if reply.json:
+        reply.document({"status": "optimal" if result.choices is not None else "infeasible", **asdict(result)})
+    else:
+        print_robust(Console(), str(file), result)
+    if result.choices is None:
+        raise typer.Exit(EXIT_NO)
 
 
 @app.command("eval")
@@ -268,19 +334,18 @@ def evaluate_catalog(
 
     from solver.choose import ChoiceError, catalog
     from solver.evaluator import evaluate
-    from solver.report import print_solution
     from solver.optimize import describe
+    from solver.report import print_solution
 
-    model, _ = read_model(file)
-    if model is None:
-        raise typer.Exit(EXIT_INPUT)
+    reply = Reply(json_output)
+    model, _ = reply.model(file)
     try:
         chosen = catalog(model, list(choose or []) + list(choices or []), solution_file)
     except ChoiceError as error:
-        raise fail(f"{file}: cannot evaluate this catalog:\n  " + str(error).replace("\n", "\n  "))
+        raise reply.fail(f"{file}: cannot evaluate this catalog:\n  " + str(error).replace("\n", "\n  "))
     solution = describe(model, evaluate(model, chosen))
     if json_output:
-        sys.stdout.write(solution.model_dump_json(indent=2) + "\n")
+        reply.document(solution.model_dump_json(indent=2))
     else:
         print_solution(Console(), str(file), solution)
     raise typer.Exit(0 if solution.status == "feasible" else EXIT_NO)
@@ -307,20 +372,21 @@ def sweep(
     from solver.cluster import ClusterError
     from solver.whatif import SweepError, sweep as run_sweep
 
-    options = _options(solver_name, time_limit, 0.0)
-    if jobs is not None and jobs < 1:
-        raise fail("--jobs must be at least 1")
-    if output is not None and output.suffix not in (".csv", ".json"):
-        raise fail(f"--output {output}: write a .csv or a .json file")
+    reply = Reply()
+    options = _options(reply, solver_name, time_limit, 0.0)
+    _workers(reply, jobs, scheduler)
+    reply.output(output, inputs=[file], suffixes=(".csv", ".json"), option="--output")
+    reply.output(report_path, inputs=[file] + ([output] if output else []), suffixes=(".html",), option="--report")
     axes: dict[str, str] = {}
     for setting in settings:
         path, equals, written = setting.partition("=")
         if not equals or not path.strip() or not written.strip():
-            raise fail(f"--set {setting}: write PATH=RANGE, e.g. gpu.h100.hourly=x1..x0.1 step 0.1")
+            raise reply.fail(f"--set {setting}: write PATH=RANGE, e.g. gpu.h100.hourly=x1..x0.1 step 0.1")
+        if path.strip() in axes:
+            raise reply.fail(f"--set {path.strip()} is given twice; give one range per number "
+                             "(a list such as 20,25,30 takes several values)")
         axes[path.strip()] = written
-    model, text = read_model(file)
-    if model is None:
-        raise typer.Exit(EXIT_INPUT)
+    model, text = reply.model(file)
     console = Console(stderr=True)
     with Progress(TextColumn("sweeping"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console) as progress:
@@ -333,16 +399,17 @@ def sweep(
             result = run_sweep(file, axes, text=text, options=options, jobs=jobs, scheduler=scheduler,
                                on_point=advance)
         except (SweepError, EditError, ClusterError) as error:
-            raise fail(f"{file}: {error}")
+            raise reply.fail(f"{file}: {error}")
     _print_sweep(result)
     if output is not None:
-        _write_points(result, output)
-        typer.echo(f"wrote {len(result.points)} points to {output}", err=True)
+        reply.write(output, result.model_dump_json(indent=2) + "\n" if output.suffix.lower() == ".json"
+                    else _csv(result.records()))
+        typer.echo(f"wrote {plural(len(result.points), 'point')} to {output}", err=True)
     if report_path is not None:
         from solver.html import render
         from solver.optimize import solve as solve_model
 
-        write_output(report_path, render(str(file), solve_model(model, options), result))
+        reply.write(report_path, render(str(file), solve_model(model, options), result))
         typer.echo(f"wrote {report_path}", err=True)
 
 
@@ -381,15 +448,8 @@ def _offer(name: str, plan, currency: str) -> str:
     return f"{name} {price(plan.price, currency)}" + (f" ({', '.join(rest)})" if rest else "")
 
 
-def _write_points(result, output: Path) -> None:
-    if output.suffix == ".json":
-        write_output(output, result.model_dump_json(indent=2) + "\n")
-        return
-    _write_csv(output, result.records())
-
-
-def _write_csv(path: Path, rows: list[dict]) -> None:
-    """Rows as CSV (columns in the order first seen), atomically."""
+def _csv(rows: list[dict]) -> str:
+    """Rows as CSV text, columns in the order first seen."""
     import csv
     import io
 
@@ -397,13 +457,13 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
     writer = csv.DictWriter(buffer, list(dict.fromkeys(key for row in rows for key in row)))
     writer.writeheader()
     writer.writerows(rows)
-    write_output(path, buffer.getvalue())
+    return buffer.getvalue()
 
 
 @app.command()
 def report(
     file: Annotated[Path, typer.Argument(help="the .plan file")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")] = Path("report.html"),
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="the HTML file to write (default report.html, which must not exist yet)")] = None,
     sweep_file: Annotated[Optional[Path], typer.Option("--sweep", help="a sweep written by `planlang sweep -o X.json`, to chart too")] = None,
     solver_name: Annotated[str, typer.Option("--solver", help="highs (default), cbc, highs-pulp or enumerate")] = "highs",
 ) -> None:
@@ -414,34 +474,36 @@ def report(
     from solver.optimize import SolveInputError, solve as solve_model
     from solver.whatif import SweepResult
 
-    options = _options(solver_name, None, 0.0)
+    reply = Reply()
+    options = _options(reply, solver_name, None, 0.0)
+    target = output or Path("report.html")
+    reply.output(target, inputs=[file] + ([sweep_file] if sweep_file else []), suffixes=(".html", ".htm"),
+                 named=output is not None)
     result = None
     if sweep_file is not None:
         try:
-            result = SweepResult.model_validate_json(sweep_file.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise fail(f"cannot read {sweep_file}: {error.strerror or error}")
+            result = SweepResult.model_validate(read_json(sweep_file, "a sweep written by `planlang sweep -o FILE.json`"))
+        except FileProblem as error:
+            raise reply.fail(str(error))
         except ValidationError:
-            raise fail(f"{sweep_file} is not a sweep written by `planlang sweep -o FILE.json`")
-    model, _ = read_model(file)
-    if model is None:
-        raise typer.Exit(EXIT_INPUT)
+            raise reply.fail(f"{sweep_file} is not a sweep written by `planlang sweep -o FILE.json`")
+    model, _ = reply.model(file)
     try:
         solution = solve_model(model, options)
     except SolveInputError as error:
-        raise fail(f"{file}: {error}")
-    write_output(output, render(str(file), solution, result))
-    typer.echo(f"wrote {output}", err=True)
+        raise reply.fail(f"{file}: {error}")
+    reply.write(target, render(str(file), solution, result))
+    typer.echo(f"wrote {target}", err=True)
 
 
-def _columns(text: str | None) -> dict[str, str] | None:
+def _columns(reply: Reply, text: str | None) -> dict[str, str] | None:
     if not text:
         return None
     out = {}
     for part in text.split(","):
         key, sep, name = part.partition("=")
         if not sep or not key.strip() or not name.strip():
-            raise fail(f"--columns takes KEY=COLUMN pairs, e.g. user=customer_id,resource=event_name; not '{part}'")
+            raise reply.fail(f"--columns takes KEY=COLUMN pairs, e.g. user=customer_id,resource=event_name; not '{part}'")
         out[key.strip()] = name.strip()
     return out
 
@@ -465,7 +527,7 @@ def _progress_bar(files: list[str]):
 def fit(
     events: Annotated[list[str], typer.Argument(help="usage events: .csv, .parquet or .jsonl files (or .gz), or globs")],
     users: Annotated[Optional[Path], typer.Option("--users", help="a .csv or .parquet table of user and segment")] = None,
-    month: Annotated[Optional[str], typer.Option("--month", help="YYYY-MM (UTC); default the latest month present")] = None,
+    month: Annotated[Optional[str], typer.Option("--month", help="YYYY-MM (UTC); default the month with the most events")] = None,
     buckets: Annotated[Optional[int], typer.Option("--buckets", help="buckets per segment (default 10; with --into, each segment's own)")] = None,
     columns: Annotated[Optional[str], typer.Option("--columns", help="other column names: user=customer_id,resource=event_name,quantity=value,time=ts")] = None,
     scale: Annotated[float, typer.Option("--scale", help="the share of all users the events cover: users = count / scale")] = 1.0,
@@ -476,51 +538,54 @@ def fit(
     """Fit segments (users, buckets, usage) to usage events."""
     from planlang.calibrate import FitError, expand, fit as fit_events, into as merged, segments_text
 
+    reply = Reply(json_output)
     if sum([json_output, output is not None, into is not None]) > 1:
-        raise fail("choose one of --json, -o and --into")
+        raise reply.fail("choose one of --json, -o and --into")
+    try:
+        files = expand(events)
+    except FitError as error:
+        raise reply.fail(str(error))
+    reply.output(output, inputs=[Path(f) for f in files] + ([users] if users else []))
     sizes: int | dict[str, int] = buckets if buckets is not None else 10
     text = ""
     if into is not None:
-        model, text, report = load_file(into)
-        if model is None:
-            typer.echo(report, err=True)
-            raise typer.Exit(EXIT_INPUT)
+        reply.output(into, inputs=[Path(f) for f in files] + ([users] if users else []), option="--into")
+        model, text = reply.model(into)
         if buckets is None:
             sizes = {name: segment.bucket_count for name, segment in model.segments.items()}
     try:
-        bar, progress = _progress_bar(expand(events))
+        bar, progress = _progress_bar(files)
         if bar is not None:
             with bar:
-                result = fit_events(events, users, month, sizes, _columns(columns), scale, progress)
+                result = fit_events(files, users, month, sizes, _columns(reply, columns), scale, progress)
         else:
-            result = fit_events(events, users, month, sizes, _columns(columns), scale)
-        if result.unlisted_users:
-            typer.echo(f"planlang: {result.unlisted_users:,} users with events in {result.month} are not in "
-                       f"{users}: left out", err=True)
+            result = fit_events(files, users, month, sizes, _columns(reply, columns), scale)
+        for note in result.notes(users):
+            typer.echo(f"planlang: {note}", err=True)
         if json_output:
-            typer.echo(json.dumps(result.model_dump(mode="json"), indent=2))
+            reply.document(result.model_dump(mode="json"))
             return
         if into is None:
             fitted = segments_text(result, ", ".join(events))
             if output is None:
                 typer.echo(fitted, nl=False)
             else:
-                write_output(output, fitted)
+                reply.write(output, fitted)
                 typer.echo(f"wrote {output}", err=True)
             return
         new_text, notes = merged(result, text, str(into))
     except FitError as error:
-        raise fail(str(error))
+        raise reply.fail(str(error))
     for note in notes:
         typer.echo(f"planlang: {note}", err=True)
     try:
         planlang.loads(new_text, str(into))
     except PlanError as error:
         typer.echo(error.render(SHOWN_PROBLEMS), err=True)
-        raise fail(f"{into} left untouched: the fitted file would not check (above)")
-    write_output(into, new_text)
-    typer.echo(f"fitted {len(result.segments)} segment(s) of {into} to {result.events:,} events in {result.month}",
-               err=True)
+        raise reply.fail(f"{into} left untouched: the fitted file would not check (above)")
+    reply.write(into, new_text)
+    typer.echo(f"fitted {plural(len(result.segments), 'segment')} of {into} to {plural(result.events, 'event')} "
+               f"in {result.month}", err=True)
 
 
 def _last_month() -> str:
@@ -534,26 +599,34 @@ def _last_month() -> str:
 @app.command()
 def simulate(
     file: Annotated[Path, typer.Argument(help="the .plan file whose segments to simulate")],
-    output: Annotated[Path, typer.Option("-o", "--output", help=".parquet, .csv or .jsonl (or .csv.gz, .jsonl.gz)")] = Path("events.parquet"),
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help=".parquet, .csv or .jsonl (or .csv.gz, .jsonl.gz); default events.parquet, which must not exist yet")] = None,
     month: Annotated[Optional[str], typer.Option("--month", help="YYYY-MM (UTC); default last month")] = None,
     scale: Annotated[float, typer.Option("--scale", help="the share of each segment's users to simulate")] = 0.001,
-    seed: Annotated[int, typer.Option("--seed", help="the random seed: the same seed writes the same log")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="the random seed, from 0: the same seed writes the same log")] = 0,
     events: Annotated[int, typer.Option("--events", help="most events per user and resource in the month")] = 20,
-    users: Annotated[Optional[Path], typer.Option("--users", help="where the users table goes (default users.csv beside the log)")] = None,
+    users: Annotated[Optional[Path], typer.Option("--users", help="where the users table goes (default users.csv beside the log, which must not exist yet)")] = None,
 ) -> None:
     """Write a synthetic usage log (and its users table) from a plan's segments."""
     from planlang.calibrate import FitError
-    from planlang.simulate import simulate as write_log
+    from planlang.simulate import event_format, simulate as write_log
 
-    model, _ = read_model(file)
-    if model is None:
-        raise typer.Exit(EXIT_INPUT)
+    reply = Reply()
+    _seed(reply, seed)
+    log = output or Path("events.parquet")
+    table = users or log.parent / "users.csv"
     try:
-        done = write_log(model, output, month or _last_month(), scale, seed, events, users)
+        event_format(log)
     except FitError as error:
-        raise fail(str(error))
-    typer.echo(f"wrote {output}: {done.events:,} events of {done.users:,} users in {done.month}; "
-               f"users in {users or output.parent / 'users.csv'}", err=True)
+        raise reply.fail(str(error))
+    reply.output(log, inputs=[file], named=output is not None)
+    reply.output(table, inputs=[file, log], suffixes=(".csv",), named=users is not None, option="--users")
+    model, _ = reply.model(file)
+    try:
+        done = write_log(model, log, month or _last_month(), scale, seed, events, table)
+    except FitError as error:
+        raise reply.fail(str(error))
+    typer.echo(f"wrote {log}: {plural(done.events, 'event')} of {plural(done.users, 'user')} in {done.month}; "
+               f"users in {table}", err=True)
 
 
 @app.command()
@@ -568,14 +641,22 @@ def export(
 ) -> None:
     """Write the chosen catalog as Stripe or Lago API requests, or send them."""
     from solver.billing import TARGETS, ExportError, export as requests_for
-    from solver.billing_api import KEY_VARIABLE, ApplyError, apply
+    from solver.billing_api import KEY_VARIABLE, ApplyError, apply, check_base
     from solver.optimize import SolveInputError, describe, solve as solve_model
 
+    reply = Reply()
     if to not in TARGETS:
-        raise fail(f"--to takes stripe or lago, not '{to}'")
-    model, _ = read_model(file)
-    if model is None:
-        raise typer.Exit(EXIT_INPUT)
+        raise reply.fail(f"--to takes stripe or lago, not '{to}'")
+    reply.output(output, inputs=[file] + ([solution_file] if solution_file else []))
+    key = os.environ.get(KEY_VARIABLE[to])
+    if send and not key:
+        raise reply.fail(f"--apply takes the API key from {KEY_VARIABLE[to]} (never from a flag or a file): set it")
+    if send and api_base is not None:
+        try:
+            check_base(api_base)
+        except ApplyError as error:
+            raise reply.fail(str(error))
+    model, _ = reply.model(file)
     try:
         if solution_file is not None:
             from solver.choose import ChoiceError, catalog
@@ -584,33 +665,30 @@ def export(
             try:
                 solution = describe(model, evaluate(model, catalog(model, [], solution_file)))
             except ChoiceError as error:
-                raise fail(f"{solution_file}: {error}")
+                raise reply.fail(f"{solution_file}: {error}")
         else:
             solution = solve_model(model)
         result = requests_for(model, solution, to)
     except (ExportError, SolveInputError) as error:
-        raise fail(f"{file}: {error}")
+        raise reply.fail(f"{file}: {error}")
     for note in result["notes"]:
         typer.echo(f"note: {note}", err=True)
     if send:
-        key = os.environ.get(KEY_VARIABLE[to])
-        if not key:
-            raise fail(f"--apply takes the API key from {KEY_VARIABLE[to]} (never from a flag or a file): set it")
         try:
             steps = apply(result, key, api_base, send=yes)
         except ApplyError as error:
-            raise fail(str(error))
+            raise reply.fail(str(error))
         for step in steps:
             typer.echo(str(step))
         if not yes:
             typer.echo("dry run: nothing was changed; add --yes to make these changes", err=True)
         return
-    text = json.dumps(result, indent=2) + "\n"
+    text = json.dumps(result, indent=2)
     if output is None:
-        sys.stdout.write(text)
+        reply.document(text)
     else:
-        write_output(output, text)
-        typer.echo(f"wrote {output}: {len(result['requests'])} requests", err=True)
+        reply.write(output, text + "\n")
+        typer.echo(f"wrote {output}: {plural(len(result['requests']), 'request')}", err=True)
 
 
 @app.command("import")
@@ -620,24 +698,22 @@ def import_(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the plans to this file (else print them).")] = None,
 ) -> None:
     """Read a catalog back from Stripe or Lago requests, as plan blocks."""
-    from solver.billing import ExportError, import_catalog
+    from solver.billing import TARGETS, ExportError, import_catalog
 
+    reply = Reply()
+    if from_ not in TARGETS:
+        raise reply.fail(f"--from takes stripe or lago, not '{from_}'")
+    reply.output(output, inputs=[source])
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise fail(f"cannot read {source}: {error.strerror or error}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise fail(f"{source}: not JSON ({error})")
-    if not isinstance(data, dict) or data.get("target", from_) != from_:
-        raise fail(f"{source} is not a {from_} export (its \"target\" is {data.get('target') if isinstance(data, dict) else None!r})")
-    try:
-        text = import_catalog(data, from_)
-    except (ExportError, KeyError, TypeError, ValueError) as error:
-        raise fail(f"{source}: cannot read the catalog: {error}")
+        text = import_catalog(read_json(source, f"a {from_} export or dump"), from_)
+    except FileProblem as error:
+        raise reply.fail(str(error))
+    except ExportError as error:
+        raise reply.fail(f"{source}: {error}")
     if output is None:
         sys.stdout.write(text)
     else:
-        write_output(output, text)
+        reply.write(output, text)
         typer.echo(f"wrote {output}", err=True)
 
 
@@ -645,8 +721,8 @@ def import_(
 def risk(
     file: Annotated[Path, typer.Argument(help="the .plan file")],
     vary: Annotated[list[str], typer.Option("--vary", help="PATH=normal(MEAN, SD)|uniform(LO, HI)|triangular(LO, MODE, HI)|lognormal(median = M, p90 = X); xF for factors of the file's number")],
-    samples: Annotated[int, typer.Option("--samples", help="sampled worlds")] = 100,
-    seed: Annotated[int, typer.Option("--seed", help="the same seed gives the same samples (and more samples add to them)")] = 0,
+    samples: Annotated[int, typer.Option("--samples", help="sampled worlds (at most 10,000)")] = 100,
+    seed: Seed = 0,
     reoptimize: Annotated[bool, typer.Option("--reoptimize", help="Also solve every world: the regret of the fixed catalog.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the figures and every sample as JSON.")] = False,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the samples to a .csv or .parquet file.")] = None,
@@ -659,12 +735,15 @@ def risk(
     from rich.progress import Progress
 
     from solver.cluster import ClusterError
-    from solver.risk import RiskError, run
     from solver.report import print_risk
+    from solver.risk import RiskError, run
 
-    model, text = read_model(file)
-    if model is None:
-        raise typer.Exit(EXIT_INPUT)
+    reply = Reply(json_output)
+    _seed(reply, seed)
+    _workers(reply, jobs, scheduler)
+    reply.output(output, inputs=[file], suffixes=(".csv", ".parquet"))
+    reply.output(report_path, inputs=[file] + ([output] if output else []), suffixes=(".html",), option="--report")
+    model, text = reply.model(file)
     console = Console(stderr=True)
     try:
         if console.is_terminal and not json_output:
@@ -675,68 +754,45 @@ def risk(
         else:
             result = run(model, text, vary, samples, seed, reoptimize, jobs=jobs, scheduler=scheduler)
     except (RiskError, ClusterError) as error:
-        raise fail(f"{file}: {error}")
-    rows = [{**{f"vary {k}": v for k, v in s.values.items()}, "margin": s.margin, "revenue": s.revenue,
-             "objective": s.objective, "feasible": s.feasible, "broken": "; ".join(s.broken),
-             "best": s.best, "regret": s.regret} for s in result.samples]
+        raise reply.fail(f"{file}: {error}")
+    rows = result.rows()
     if output is not None:
-        _write_rows(output, rows)
-        typer.echo(f"wrote {output}: {len(rows)} samples", err=True)
+        _write_rows(reply, output, rows)
+        typer.echo(f"wrote {output}: {plural(len(rows), 'sample')}", err=True)
     if report_path is not None:
         from solver.html import render_risk
         from solver.risk import tornado
 
-        write_output(report_path, render_risk(str(file), result, *tornado(model, text, result)))
+        reply.write(report_path, render_risk(str(file), result, *tornado(model, text, result)))
         typer.echo(f"wrote {report_path}", err=True)
     if json_output:
-        sys.stdout.write(json.dumps({**result.figures(), "worlds": rows}, indent=2) + "\n")
+        reply.document({**result.figures(), "worlds": rows})
         return
     print_risk(Console(), str(file), result)
 
 
-def _solve_robust(file: Path, vary: list[str], samples: int, seed: int, options, json_output: bool) -> None:
-    from dataclasses import asdict
-
-    from rich.console import Console
-
-    from solver.report import print_robust
-    from solver.risk import RiskError, robust
-
-    model, text = read_model(file)
-    if model is None:
-        raise typer.Exit(EXIT_INPUT)
-    if options.backend not in ("highs", "cbc", "highs-pulp"):
-        raise fail("--robust solves one MILP: use --solver highs, cbc or highs-pulp")
-    try:
-        result = robust(model, text, vary, samples, seed, options)
-    except RiskError as error:
-        raise fail(f"{file}: {error}")
-    if json_output:
-        sys.stdout.write(json.dumps({"status": "optimal" if result.choices is not None else "infeasible",
-                                     **asdict(result)}, indent=2) + "\n")
-    else:
-        print_robust(Console(), str(file), result)
-    if result.choices is None:
-        raise typer.Exit(EXIT_NO)
-
-
-def _write_rows(path: Path, rows: list[dict]) -> None:
+def _write_rows(reply: Reply, path: Path, rows: list[dict]) -> None:
     """Rows to CSV, or to Parquet through DuckDB, atomically."""
-    if path.suffix.lower() == ".parquet":
-        import duckdb
-        import numpy as np
+    if path.suffix.lower() != ".parquet":
+        reply.write(path, _csv(rows))
+        return
+    import duckdb
+    import numpy as np
 
-        columns = {key: np.array([row[key] if row[key] is not None else np.nan for row in rows])
-                   if not isinstance(rows[0][key], str) else np.array([row[key] for row in rows]) for key in rows[0]}
-        temp = path.with_name(f".{path.name}.tmp")
+    from solver.files import temporary_beside
+
+    columns = {key: np.array([row[key] if row[key] is not None else np.nan for row in rows])
+               if not isinstance(rows[0][key], str) else np.array([row[key] for row in rows]) for key in rows[0]}
+    temp = temporary_beside(path)
+    try:
         con = duckdb.connect()
         con.register("rows", columns)
-        con.execute(f"COPY (SELECT * FROM rows) TO '{temp}' (FORMAT parquet)")
+        con.table("rows").to_parquet(str(temp))  # the name passes as a value, never inside SQL text
         temp.replace(path)
-        return
-    if path.suffix.lower() != ".csv":
-        raise fail(f"{path}: write samples to .csv or .parquet")
-    _write_csv(path, rows)
+    except (OSError, duckdb.Error) as error:
+        raise reply.fail(f"cannot write {path}: {error}") from None
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 @app.command()
@@ -747,7 +803,25 @@ def lsp() -> None:
     serve()
 
 
+def _claim_stdout() -> None:
+    """Only what planlang writes reaches standard output: sys.stdout moves to
+    a private copy of it, and file descriptor 1 points at stderr, where
+    whatever a library's C code or a child process prints there ends up. So
+    `planlang solve --json | jq` reads one JSON document, whichever solver
+    library version is installed."""
+    try:
+        sys.stdout.flush()
+        real = os.dup(1)
+        os.dup2(2, 1)
+    except (OSError, ValueError, AttributeError):  # no stdout or stderr to move: nothing to guard
+        return
+    encoding, errors = getattr(sys.stdout, "encoding", None), getattr(sys.stdout, "errors", None)
+    sys.stdout = open(real, "w", buffering=1 if os.isatty(real) else -1, encoding=encoding or "utf-8",
+                      errors=errors or "strict")
+
+
 def main() -> None:
+    _claim_stdout()
     try:
         app()
     except Exception as error:  # a bug: say so in one line, never a traceback

@@ -18,8 +18,27 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+CONNECT_SECONDS = 10  # to reach a running scheduler
+
+
 class ClusterError(Exception):
     """The cluster could not be reached or a task failed."""
+
+
+def check_scheduler(address: str) -> str:
+    """`address` when it names a Dask scheduler as `tcp://HOST:PORT` (or
+    `tls://`, or `HOST:PORT`); ClusterError otherwise, before any work."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in ("tcp", "tls"):
+            raise ValueError(f"a {scheme}:// address")
+        parse_host_port(location)
+    except ValueError as error:
+        raise ClusterError(f"'{address}' is not a Dask scheduler's address ({error}); write tcp://HOST:PORT, "
+                           "e.g. tcp://10.0.0.5:8786") from None
+    return address
 
 
 def run_all(function: Callable[[object, T], R], shared: object, items: list[T], *, jobs: int | None = None,
@@ -41,8 +60,8 @@ def run_all(function: Callable[[object, T], R], shared: object, items: list[T], 
             cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster)
         else:
-            client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError) as error:
+            client = Client(check_scheduler(scheduler), timeout=f"{CONNECT_SECONDS}s")
+    except (OSError, TimeoutError, ValueError) as error:
         raise ClusterError(f"cannot reach the Dask scheduler {scheduler}: {error}") from None
     try:
         context = client.scatter(shared, broadcast=True)

@@ -7,6 +7,7 @@ import math
 from rich.console import Console
 from rich.table import Table
 
+from planlang.diagnostics import plural
 from solver.solution import PlanResult, Solution
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -26,6 +27,14 @@ def price(value: float | None, currency: str) -> str:
     if value is None:
         return "—"
     return _with_symbol(f"{value:,.4f}".rstrip("0").rstrip("."), currency)
+
+
+def cents(value: float, currency: str) -> str:
+    """Money per user, always with its cents ($35.50); an amount below a
+    cent keeps the digits that show it ($0.004)."""
+    if value != 0 and abs(value) < 0.005:
+        return price(value, currency)
+    return _with_symbol(f"{value:,.2f}", currency)
 
 
 def amount(value: float, currency: str) -> str:
@@ -213,8 +222,8 @@ def buckets_table(solution: Solution) -> Table:
                 table.add_row(name, str(b.bucket), count(b.users), "none", "", "", "", "")
                 continue
             loss = b.margin_per_user < 0
-            table.add_row(name, str(b.bucket), count(b.users), b.plan, price(round(b.revenue_per_user, 2), cur),
-                          price(round(b.cost_per_user, 2), cur), price(round(b.margin_per_user, 2), cur),
+            table.add_row(name, str(b.bucket), count(b.users), b.plan, cents(b.revenue_per_user, cur),
+                          cents(b.cost_per_user, cur), cents(b.margin_per_user, cur),
                           "[red]loss-making[/red]" if loss else "", style="red" if loss else None)
     return table
 
@@ -291,8 +300,9 @@ def print_explained(console: Console, solution: Solution) -> None:
               if b.plan is not None and b.margin_per_user < 0]
     if losing:
         lost = sum(-b.margin for _, b in losing)
-        console.print(f"{len(losing)} loss-making bucket(s) cost {amount(lost, solution.currency)} a month more "
-                      "than they pay; the other users on their plans pay for them.", highlight=False)
+        console.print(f"{plural(len(losing), 'loss-making bucket')} cost{'s' if len(losing) == 1 else ''} "
+                      f"{amount(lost, solution.currency)} a month more than {'it pays' if len(losing) == 1 else 'they pay'}; "
+                      "the other users on their plans pay for them.", highlight=False)
     if any(p.sold_in_credits for p in solution.plans.values()):
         console.print(credits_table(solution))
         console.print("breakage: credits granted but not spent (they expire); credit sales: what credit packs "
@@ -331,10 +341,12 @@ def print_risk(console: Console, path: str, risk) -> None:
     for segment, share in figures["segments_turning"].items():
         console.print(f"segment {segment}: a bucket that makes money as written loses it in {share:.0%} of the worlds")
     if figures["nominal_losing"]:
-        console.print(f"(as written, {len(figures['nominal_losing'])} bucket(s) already cost more than they pay: "
-                      f"{', '.join(figures['nominal_losing'][:6])}{', ...' if len(figures['nominal_losing']) > 6 else ''})")
+        losing = figures["nominal_losing"]
+        console.print(f"(as written, buckets that already cost more than they pay: {len(losing)}, "
+                      f"{', '.join(losing[:6])}{', ...' if len(losing) > 6 else ''})")
     if figures["clipped"]:
-        console.print(f"{figures['clipped']} sample(s) had a number clipped to what the language allows (0 or 100%)")
+        console.print(f"{plural(figures['clipped'], 'sample')} had a number moved to the nearest the language allows "
+                      "(a percent above 100, a negative amount, ...)")
 
 
 def print_robust(console: Console, path: str, robust) -> None:

@@ -14,10 +14,14 @@ more.
     --vary plan.agent.price=triangular(39, 49, 59)
     --vary segment.casual.usage.message=lognormal(median = x1, p90 = x1.3)
 
-Samples come from a randomized Halton sequence: every varied number's
-values are spread evenly over its distribution like a Latin hypercube's,
-and more samples only add points (the same seed gives the same first
-samples), so a larger run refines the figures of a smaller one.
+Samples come from a nested Latin hypercube (see `levels`): every varied
+number's values are spread evenly over its distribution, the numbers are
+drawn independently of each other, and more samples only add points (the
+same seed gives the same first samples), so a larger run refines the
+figures of a smaller one. A draw outside what the language allows the
+number (a percent above 100, a negative price, a GPU count of 2.4) is
+moved to the nearest value it allows and reported as clipped; each number
+is tried at its extremes before the first world runs.
 """
 
 from __future__ import annotations
@@ -32,15 +36,55 @@ import numpy as np
 
 import planlang
 from planlang import PlanError
-from planlang.edit import Change, EditError, apply, locate
-from planlang.model import Model, Percent, Range, Values
+from planlang.edit import COUNTS, Change, EditError, apply, literal_value, locate
+from planlang.model import Model, Range, Usage, Values
 from solver.buckets import Z90
 from solver.choose import ChoiceError, catalog
 from solver.evaluator import evaluate
 from solver.requirements import requirement_text
 
-PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71)
+MAX_SAMPLES = 10_000  # worlds of `risk`: each is an evaluation, and every one is kept
+MAX_WORLDS = 1_000  # worlds of `solve --robust`: each adds its buckets to one MILP
+MAX_VARIED = 100
+EXTREME = 1e-12  # levels run from this to 1 - this: a normal draw stays within 7 standard deviations
 _NORMAL = NormalDist()
+
+
+@dataclass(frozen=True)
+class Domain:
+    """What the language allows a number: from `low` (above it, when
+    `above`) to `high`, whole or not (planlang/check.py holds the rules)."""
+
+    low: float = 0.0
+    high: float = math.inf
+    above: bool = False
+    whole: bool = False
+
+    def nearest(self, value: float) -> float:
+        """The allowed number closest to `value` (just above an excluded low end)."""
+        low = self.low + 1e-6 * max(1.0, abs(self.low)) if self.above else self.low
+        value = min(max(value, low), self.high)
+        return float(round(value)) if self.whole and math.isfinite(value) else value
+
+
+# By the last word of a path that names them; any other number is from 0 up.
+DOMAINS = {
+    "utilization": Domain(0.0, 100.0, above=True), "success": Domain(0.0, 100.0, above=True),
+    "pue": Domain(1.0), "lifespan": Domain(0.0, above=True), "attempts": Domain(1.0, whole=True),
+    "buckets": Domain(1.0, 1000.0, whole=True), "outside": Domain(-math.inf),
+    "median": Domain(0.0, above=True), "size": Domain(0.0, above=True), "bound": Domain(0.0, above=True),
+    "rate": Domain(0.0, above=True), **{word: Domain(0.0, whole=True) for word in COUNTS - {"attempts", "buckets"}},
+}
+
+
+def domain(path: str, model: Model) -> Domain:
+    """What the language allows the number `path` names."""
+    parts = path.split(".")
+    if parts[0] == "require":
+        return Domain(-math.inf)
+    if parts[0] == "plan" and len(parts) > 2 and parts[2] == "rate":
+        return DOMAINS["rate"]
+    return DOMAINS.get(parts[-1], DOMAINS.get(parts[2] if len(parts) > 2 else "", Domain()))
 
 
 class RiskError(Exception):
@@ -56,6 +100,24 @@ class Varied:
     kind: str
     args: list[float]  # in the number's written unit, or factors
     factor: bool  # the arguments are factors of the file's number (x0.8)
+    domain: Domain = Domain()  # what the language allows the number
+    written: tuple[float, ...] = ()  # the numbers the path names, as the file has them
+
+    def clipped(self, value: float) -> float:
+        """`value` (a number, or a factor of the written ones) moved to the
+        nearest one the language allows."""
+        if not self.factor:
+            return self.domain.nearest(value)
+        low, high = 0.0, math.inf  # a factor scales every written number: each stays allowed
+        for number in self.written:
+            if number > 0:
+                low = max(low, self.domain.nearest(self.domain.low) / number if self.domain.above
+                          else self.domain.low / number)
+                high = min(high, self.domain.high / number)
+            elif number < 0:
+                low = max(low, self.domain.high / number) if math.isfinite(self.domain.high) else low
+                high = min(high, self.domain.low / number) if math.isfinite(self.domain.low) else high
+        return min(max(value, low), high)
 
     def values(self, u: np.ndarray) -> np.ndarray:
         """The distribution's quantiles at levels u (in (0, 1))."""
@@ -95,7 +157,7 @@ def parse_vary(text: str, model: Model) -> Varied:
         node, literals = locate(model, path)
     except EditError as error:
         raise RiskError(f"--vary {path}: {error}") from None
-    if isinstance(node, (Values, Range)):
+    if isinstance(node, (Values, Range)) and not _usage_list(model, path):
         raise RiskError(f"--vary {path}: this is a choice the solver makes; vary a fixed number "
                         "(or name one part of a usage: .median, .p90, .low, .high)")
     parts = [p.strip() for p in inside.split(",")]
@@ -126,23 +188,63 @@ def parse_vary(text: str, model: Model) -> Varied:
     if any(args[a] > args[b] for a, b in order) or (kind == "normal" and args[1] < 0) or \
             (kind == "lognormal" and args[0] <= 0):
         raise RiskError(f"--vary {path}: {written} is not a distribution (its numbers are out of order)")
-    return Varied(path, written, kind, args, factor)
+    return Varied(path, written, kind, args, factor, domain(path, model),
+                  tuple(literal_value(n) for n in literals))
+
+
+def _usage_list(model: Model, path: str) -> bool:
+    """Whether `path` names a segment's per-bucket usage list (not a choice)."""
+    parts = path.split(".")
+    return parts[0] == "segment" and len(parts) == 4 and parts[2] == "usage" and \
+        any(isinstance(i, Usage) and i.resource.name == parts[3] for i in model.segments[parts[1]].items)
 
 
 def levels(samples: int, dimensions: int, seed: int) -> np.ndarray:
-    """(samples, dimensions) levels in (0, 1): a Halton sequence in prime
-    bases, each dimension shifted by a seeded random amount (mod 1)."""
-    shift = np.random.default_rng(seed).random(dimensions)
-    index = np.arange(1, samples + 1)
-    out = np.empty((samples, dimensions))
-    for d in range(dimensions):
-        base, fraction, value, rest = PRIMES[d], 1.0, np.zeros(samples), index.copy()
-        while rest.any():
-            fraction /= base
-            value += fraction * (rest % base)
-            rest //= base
-        out[:, d] = (value + shift[d]) % 1.0
-    return np.clip(out, 1e-12, 1 - 1e-12)
+    """(samples, dimensions) levels in (0, 1): a nested Latin hypercube.
+
+    The first point is drawn at random; then, again and again, as many new
+    points as there are: with n points holding one of n equal strata in
+    every dimension, each stratum is split in two and the new points take
+    the empty halves, in an order drawn independently for each dimension.
+    So the first n points, n a power of 2, are a Latin hypercube of n
+    strata (every number spread evenly over its distribution), and more
+    samples only add points (Tong 2006, "Refinement strategies for
+    stratified sampling"). Of a few candidate orders per round, the one
+    whose points correlate least across dimensions is kept, whatever the
+    number of samples asked, so that independent numbers are drawn
+    independently even in small runs. (scipy.stats.qmc has no such design:
+    its scrambled Sobol' points correlate up to 0.99 at 20 numbers x 20
+    samples, and its Latin hypercube changes every point when the count
+    changes.)"""
+    if seed < 0:
+        raise RiskError(f"--seed is a whole number from 0 up, not {seed}")
+    rng = np.random.default_rng(seed)
+    out = rng.random((1, dimensions))
+    while len(out) < samples:
+        n = len(out)
+        taken = np.floor(out * 2 * n).astype(np.int64)
+        best, best_key = None, math.inf
+        for _ in range(max(4, min(64, 4096 // n))):
+            block = np.empty((n, dimensions))
+            for d in range(dimensions):
+                empty = np.setdiff1d(np.arange(2 * n), taken[:, d])
+                block[:, d] = (rng.permutation(empty) + rng.random(n)) / (2 * n)
+            key = max(_correlation(np.vstack([out, block[:k]])) for k in {max(1, n // 4), max(1, n // 2),
+                                                                          max(1, 3 * n // 4), n})
+            if key < best_key:
+                best, best_key = block, key
+        out = np.vstack([out, best])
+    return np.clip(out[:samples], EXTREME, 1 - EXTREME)
+
+
+def _correlation(points: np.ndarray) -> float:
+    """The largest correlation between two dimensions of `points`, in size."""
+    if len(points) < 3 or points.shape[1] < 2:
+        return 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.corrcoef(points.T)
+    np.fill_diagonal(c, 0.0)
+    return float(np.nanmax(np.abs(c)))
 
 
 @dataclass
@@ -198,6 +300,13 @@ class Risk:
             out["regret"] = _spread(np.array(regrets))  # over the worlds where the fixed catalog is feasible
         return out
 
+    def rows(self) -> list[dict]:
+        """One plain row per world (for CSV, Parquet and --json): the
+        numbers used, the figures, what broke, and what was clipped."""
+        return [{**{f"vary {k}": v for k, v in s.values.items()}, "margin": s.margin, "revenue": s.revenue,
+                 "objective": s.objective, "feasible": s.feasible, "broken": "; ".join(s.broken),
+                 "clipped": "; ".join(s.clipped), "best": s.best, "regret": s.regret} for s in self.samples]
+
 
 def _spread(values: np.ndarray) -> dict:
     return {"mean": float(values.mean()), "p5": float(np.percentile(values, 5)),
@@ -230,33 +339,60 @@ def choice_strings(model: Model, chosen: dict[str, dict[str, float]]) -> list[st
     return out
 
 
-def _clip(varied: Varied, node, value: float) -> tuple[float, bool]:
-    """`value` within what the language allows for the number (a factor:
-    never below 0); whether it had to be moved."""
-    if varied.factor:
-        return max(value, 0.0), value < 0.0
-    low, high = 0.0, math.inf
-    if isinstance(node, Percent):
-        high = 100.0
-    clipped = min(max(value, low), high)
-    return clipped, clipped != value
-
-
 def world(text: str, model: Model, varied: list[Varied], values: list[float]) -> tuple[Model, list[str]]:
-    """The file with the sampled numbers in place, and the paths clipped."""
+    """The file with the sampled numbers in place (each moved into what the
+    language allows it), and the paths whose draw had to be moved."""
     changes, clipped = {}, []
     for v, value in zip(varied, values):
-        node = locate(model, v.path)[1][0]
-        value, moved = _clip(v, node, value)
-        if moved:
+        allowed = v.clipped(value)
+        if abs(allowed - value) > (0.5 if v.domain.whole and not v.factor else 0.0):  # rounding a count is no clip
             clipped.append(v.path)
-        changes[v.path] = Change(value, v.factor)
+        changes[v.path] = Change(allowed, v.factor)
     edited = apply(text, model, changes)
     try:
         return planlang.loads(edited, model.path), clipped
     except PlanError as error:
-        raise RiskError(f"a sampled world is not a valid file ({', '.join(f'{v.path}={x:g}' for v, x in zip(varied, values))}):"
-                        f" {error.diagnostics[0].message}") from None
+        drawn = ", ".join(f"{v.path}={'x' if v.factor else ''}{v.clipped(x):g}" for v, x in zip(varied, values))
+        raise RiskError(f"a sampled world is not a valid file ({drawn}): {error.diagnostics[0].message}") from None
+
+
+TORNADO = (0.05, 0.95)  # the levels each number takes in the tornado chart
+
+
+def _extremes(text: str, model: Model, varied: list[Varied], drawn: np.ndarray) -> None:
+    """Every world the run will make is a valid file, tried before the first
+    one runs: each number at its lowest and its highest draw (or its P5 and
+    P95, which the tornado chart uses), then all of them at their lowest,
+    and at their highest, together."""
+    quantiles = np.array([v.values(np.array(TORNADO)) for v in varied])
+    ends = np.column_stack([np.minimum(drawn.min(axis=0), quantiles[:, 0]),
+                            np.maximum(drawn.max(axis=0), quantiles[:, 1])])
+    for v, (low, high) in zip(varied, ends):
+        for value, which in ((low, "lowest"), (high, "highest")):
+            try:
+                world(text, model, [v], [value])
+            except RiskError as error:
+                raise RiskError(f"--vary {v.path}={v.text}: at its {which} draw {error}; narrow the "
+                                "distribution") from None
+    for side, which in ((0, "lowest"), (1, "highest")):
+        try:
+            world(text, model, varied, list(ends[:, side]))
+        except RiskError as error:
+            raise RiskError(f"with every varied number at its {which} draw, {error}; narrow the "
+                            "distributions") from None
+
+
+def draws(varied: list[Varied], samples: int, seed: int) -> np.ndarray:
+    """(samples, numbers): each world's draw of each varied number (before
+    it is moved into what the language allows)."""
+    u = levels(samples, len(varied), seed)
+    return np.column_stack([v.values(u[:, d]) for d, v in enumerate(varied)])
+
+
+def _requirement_names(model: Model) -> list[str]:
+    """Each requirement as the file writes it, with its line: a world that
+    moves a requirement's bound breaks the same requirement."""
+    return [f"{requirement_text(r)} (line {r.span.line})" for r in model.requirements]
 
 
 @functools.lru_cache(maxsize=4)
@@ -277,10 +413,11 @@ def _world_task(shared: tuple, values: list[float]) -> Sample:
         evaluation = evaluate(sampled, catalog(sampled, choices))
     except ChoiceError as error:
         raise RiskError(f"the fixed catalog does not fit a sampled world: {error}") from None
-    broken = [requirement_text(c.require) for c in evaluation.requirements if not c.holds]
+    names = _requirement_names(model)
+    broken = [names[i] for i, c in enumerate(evaluation.requirements) if not c.holds]
     broken += [f"gpu({p}) within its fleet" for p in evaluation.gpu_hours if not evaluation.within_capacity(p)]
     losing = _losing(evaluation)
-    sample = Sample({v.path: float(x) for v, x in zip(varied, values)}, evaluation.totals.margin,
+    sample = Sample({v.path: v.clipped(float(x)) for v, x in zip(varied, values)}, evaluation.totals.margin,
                     evaluation.totals.revenue, evaluation.objective, evaluation.feasible, broken, losing,
                     clipped=clipped)
     if reoptimize:
@@ -291,26 +428,33 @@ def _world_task(shared: tuple, values: list[float]) -> Sample:
     return sample
 
 
+def _varied(model: Model, varies: list[str], samples: int, most: int, none: str) -> list[Varied]:
+    """The --vary numbers, checked with the count of samples."""
+    if not 1 <= samples <= most:
+        raise RiskError(f"--samples is from 1 to {most:,}, not {samples:,}")
+    if not varies:
+        raise RiskError(none)
+    if len(varies) > MAX_VARIED:
+        raise RiskError(f"at most {MAX_VARIED} numbers can be varied at once")
+    varied = [parse_vary(v, model) for v in varies]
+    seen: set[str] = set()
+    for v in varied:
+        if v.path in seen:
+            raise RiskError(f"--vary {v.path} is given twice; each number is varied once")
+        seen.add(v.path)
+    return varied
+
+
 def run(model: Model, text: str, varies: list[str], samples: int = 100, seed: int = 0,
         reoptimize: bool = False, progress=None, jobs: int | None = 1, scheduler: str | None = None) -> Risk:
     """The fixed catalog in `samples` sampled worlds; on Dask with `jobs`
     local processes (1: here) or the cluster at `scheduler`."""
     from solver.cluster import run_all
 
-    if samples < 1:
-        raise RiskError("--samples is at least 1")
-    varied = [parse_vary(v, model) for v in varies]
-    if not varied:
-        raise RiskError("name at least one number to vary: --vary PATH=DIST")
-    if len({v.path for v in varied}) != len(varied):
-        raise RiskError("each number is varied once")
-    if len(varied) > len(PRIMES):
-        raise RiskError(f"at most {len(PRIMES)} numbers can be varied at once")
+    varied = _varied(model, varies, samples, MAX_SAMPLES, "name at least one number to vary: --vary PATH=DIST")
+    drawn = draws(varied, samples, seed)
+    _extremes(text, model, varied, drawn)  # a world the language refuses says so now, not on a worker
     choices, nominal = fixed_catalog(model)
-    for v in varied:  # a world the language refuses says so now, not on a worker
-        world(text, model, [v], list(v.values(np.array([0.5]))))
-    u = levels(samples, len(varied), seed)
-    drawn = np.column_stack([v.values(u[:, d]) for d, v in enumerate(varied)])
     out = run_all(_world_task, (text, model.path, varied, choices, reoptimize), [list(map(float, row)) for row in drawn],
                   jobs=jobs, scheduler=scheduler, on_done=progress)
     return Risk(varied, choices, nominal, out, model.currency, _losing(evaluate(model, catalog(model, choices))))
@@ -344,7 +488,7 @@ def tornado(model: Model, text: str, risk: Risk) -> tuple[float, list[Swing]]:
     base = evaluate(model, catalog(model, risk.choices)).totals.margin
     out = []
     for v in risk.varied:
-        low, high = v.values(np.array([0.05, 0.95]))
+        low, high = v.values(np.array(TORNADO))
         margins = []
         for value in (low, high):
             edited, _ = world(text, model, [v], [value])
@@ -392,13 +536,9 @@ def robust(model: Model, text: str, varies: list[str], samples: int = 20, seed: 
     from solver.milp import Fleet, build, fleets
     from solver.requirements import RequirementError, compile_requirements
 
-    if samples < 1:
-        raise RiskError("--samples is at least 1")
-    varied = [parse_vary(v, model) for v in varies]
-    if not varied:
-        raise RiskError("--robust needs the numbers to vary: --vary PATH=DIST")
-    u = levels(samples, len(varied), seed)
-    drawn = np.column_stack([v.values(u[:, d]) for d, v in enumerate(varied)])
+    varied = _varied(model, varies, samples, MAX_WORLDS, "--robust needs the numbers to vary: --vary PATH=DIST")
+    drawn = draws(varied, samples, seed)
+    _extremes(text, model, varied, drawn)
     worlds = [compile_model(world(text, model, varied, list(drawn[i]))[0]) for i in range(samples)]
     labels = [c.label() for c in worlds[0].configs]
     for w in worlds:

@@ -42,6 +42,14 @@ def _lists(node):
     return node
 
 
+def _page(items: list[dict], query: dict) -> dict:
+    """A Stripe list page: `limit` objects after `starting_after`, and whether more follow."""
+    after = query.get("starting_after")
+    start = next((i + 1 for i, item in enumerate(items) if item["id"] == after), 0) if after else 0
+    limit = int(query.get("limit", 10))
+    return {"object": "list", "data": items[start:start + limit], "has_more": start + limit < len(items)}
+
+
 class Billing:
     def __init__(self):
         self.requests: list[tuple[str, str]] = []
@@ -61,7 +69,7 @@ class Billing:
     def stripe(self, method: str, path: str, query: dict, params: dict):
         if path == "/v1/billing/meters":
             if method == "GET":
-                return 200, {"object": "list", "data": self.meters}
+                return 200, _page(self.meters, query)
             meter = {**params, "id": f"mtr_{next(self.ids)}", "status": "active"}
             self.meters.append(meter)
             return 200, meter
@@ -80,7 +88,7 @@ class Billing:
         if path == "/v1/prices" and method == "GET":
             keys = query.get("lookup_keys", [])
             found = [p for p in self.prices if p.get("lookup_key") in keys and p["active"]]
-            return 200, {"object": "list", "data": found}
+            return 200, _page(found, query)
         if path == "/v1/prices":
             taken = [p for p in self.prices if p.get("lookup_key") == params.get("lookup_key")]
             if taken and not params.pop("transfer_lookup_key", False):

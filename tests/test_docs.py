@@ -59,3 +59,19 @@ def test_quoted_blocks_check_in_a_small_file(path):
         assert len(fragments(path)) >= 2
     for text in fragments(path):
         planlang.loads(base + text.replace("gpu rented", "gpu other"), path.name)
+
+
+def test_the_readmes_first_example_is_what_the_command_prints(monkeypatch):
+    from typer.testing import CliRunner
+
+    from solver.cli import app
+
+    (shown,) = re.findall(r"```\n\$ planlang solve examples/assistant.plan\n(.*?)```",
+                          (ROOT / "README.md").read_text(encoding="utf-8"), flags=re.S)
+    monkeypatch.chdir(ROOT)
+    printed = CliRunner().invoke(app, ["solve", "examples/assistant.plan"], env={"COLUMNS": "110"}).stdout
+
+    def plain(text: str) -> list[str]:  # the seconds taken change from run to run
+        return [re.sub(r"\d+\.\d\d s with", "S s with", line.rstrip()) for line in text.strip().splitlines()]
+
+    assert plain(printed) == plain(shown)

@@ -171,3 +171,14 @@ def test_a_grid_over_the_limit_is_refused_before_any_work():
 
     with pytest.raises(SweepError, match=f"at most {MAX_POINTS:,}"):
         sweep(ASSISTANT, {"plan.plus.price": "1..1000", "gpu.h100.price": "x0.01..x1 step 0.01"}, jobs=1)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--set", "plan.agent.price=39,49", "--set", "plan.agent.price=59"], "--set plan.agent.price is given twice"),
+    (["--set", "plan.agent.price=39,49", "--scheduler", "garbage"], "not a Dask scheduler's address"),
+    (["--set", "plan.agent.price=39,49", "--jobs", "0"], "--jobs must be at least 1"),
+])
+def test_sweep_options_are_checked_first(args, message):
+    assistant = next(p for p in EXAMPLES if p.stem == "assistant")
+    result = runner.invoke(app, ["sweep", str(assistant), *args])
+    assert result.exit_code == 2 and message in result.stderr, result.output

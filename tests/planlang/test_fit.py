@@ -4,6 +4,7 @@ round trip through a real plan, and every kind of bad input."""
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -215,9 +216,13 @@ def test_other_column_names_json_lines_gz_globs_and_months(tmp_path):
     data = json.loads(result.stdout)
     assert data["events"] == 2
     assert data["segments"]["users"]["usage"]["run"]["buckets"] == [5.0]
-    latest = json.loads(runner.invoke(app, ["fit", str(tmp_path / "part*.jsonl.gz"), "--columns", mapping,
-                                            "--json"]).stdout)
-    assert latest["month"] == "2026-11"
+    fullest = runner.invoke(app, ["fit", str(tmp_path / "part*.jsonl.gz"), "--columns", mapping, "--json"])
+    assert json.loads(fullest.stdout)["month"] == "2026-10"  # the month with the most events, and it says so:
+    assert "fitted 2026-10, the month with the most events (2); the events also hold 2026-11 (1 event): " \
+        "choose one with --month" in " ".join(fullest.stderr.split())
+    later = json.loads(runner.invoke(app, ["fit", str(tmp_path / "part*.jsonl.gz"), "--columns", mapping,
+                                           "--json", "--month", "2026-11"]).stdout)
+    assert later["month"] == "2026-11" and later["events"] == 1
 
 
 def test_without_a_quantity_each_event_counts_one(tmp_path):
@@ -239,11 +244,22 @@ def test_into_adds_new_segments_and_rewrites_a_fit_comment(tmp_path):
         result = runner.invoke(app, ["fit", str(path), "--users", str(users), "--into", str(plan), "--buckets", "1"])
         assert result.exit_code == 0, result.output
     text = plan.read_text()
-    assert "users = 1  # a guess" in text
+    assert re.search(r"users += 1 +# a guess", text)
     assert "usage message = [10]  # fit: lognormal(median = 10, p90 = 10), KS distance 0.000" in text
     assert text.count("# fit:") == 2
     assert "segment newcomer {" in text and "usage message = [30]" in text
-    planlang.load(plan)
+    assert planlang.dumps(planlang.load(plan)) == text  # a file in canonical layout stays in it
+
+
+def test_into_keeps_a_layout_of_the_users_own(tmp_path):
+    path = tmp_path / "events.csv"
+    write_events(path, ["a"], {"message": np.array([10.0])})
+    plan = tmp_path / "p.plan"
+    plan.write_text("resource message { cost = $0.001 }\nsegment users {\n  users = 10    # a guess\n"
+                    "  usage message = 5\n}\nplan free { price = $0 }\n")
+    result = runner.invoke(app, ["fit", str(path), "--into", str(plan), "--buckets", "1"])
+    assert result.exit_code == 0, result.output
+    assert plan.read_text().startswith("resource message { cost = $0.001 }\nsegment users {\n  users = 1    # a guess\n")
 
 
 def test_into_a_one_line_segment(tmp_path):

@@ -204,7 +204,7 @@ def test_export_writes_requests_and_notes(tmp_path):
     imported = runner.invoke(app, ["import", "--from", "stripe", str(out)])
     assert imported.exit_code == 0 and "plan plus {" in imported.stdout
     wrong = runner.invoke(app, ["import", "--from", "lago", str(out)])
-    assert wrong.exit_code == 2 and "not a lago export" in wrong.stderr
+    assert wrong.exit_code == 2 and "an export to stripe, not lago" in wrong.stderr
 
 
 def test_export_takes_a_saved_solution(tmp_path):
@@ -278,3 +278,164 @@ def test_import_reads_a_dump_of_what_the_billing_system_holds(billing, monkeypat
     assert result.exit_code == 0, result.output
     exported = import_catalog(export(*solved(path), target))
     assert planlang.loads(result.stdout).plans == planlang.loads(exported).plans
+
+
+# ---- import of what someone else wrote -------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [
+    {"name": "my-app", "version": "1.0.0", "dependencies": {}},  # a package.json
+    {},
+    {"plans": {"plus": {"offered": True}}, "status": "optimal"},  # a solve solution
+    [1, 2, 3],
+])
+@pytest.mark.parametrize("target", ["stripe", "lago"])
+def test_import_refuses_json_that_is_no_export_and_no_dump(tmp_path, content, target):
+    source, out = tmp_path / "in.json", tmp_path / "out.plan"
+    source.write_text(json.dumps(content))
+    out.write_text("plan keep { price = $1 }\n")
+    result = runner.invoke(app, ["import", "--from", target, str(source), "-o", str(out)])
+    assert result.exit_code == 2 and "neither an export written by `planlang export`" in result.stderr
+    assert out.read_text() == "plan keep { price = $1 }\n"  # untouched
+
+
+STRIPE_DUMP = {
+    "meters": [{"id": "mtr_1", "event_name": "api-calls"}],
+    "products": [{"id": "prod_1", "name": "Team Pro (2024)", "metadata": {}},
+                 {"id": "prod_2", "name": "Usage only", "metadata": None}],
+    "prices": [
+        {"id": "price_1", "product": "prod_1", "currency": "usd", "unit_amount": 2500, "active": True,
+         "recurring": {"interval": "month", "usage_type": "licensed"}, "tiers": None, "transform_quantity": None},
+        {"id": "price_2", "product": "prod_2", "currency": "usd", "unit_amount_decimal": "0.4", "active": True,
+         "billing_scheme": "per_unit", "tiers": [], "transform_quantity": None,
+         "recurring": {"interval": "month", "usage_type": "metered", "meter": "mtr_1"}},
+    ],
+}
+
+
+def test_import_reads_unusual_but_real_catalogs(tmp_path):
+    source = tmp_path / "dump.json"
+    source.write_text(json.dumps(STRIPE_DUMP))
+    result = runner.invoke(app, ["import", "--from", "stripe", str(source)])
+    assert result.exit_code == 0, result.output
+    model = planlang.loads(result.stdout)
+    assert set(model.plans) == {"Team_Pro_2024", "Usage_only"}
+    assert model.plans["Team_Pro_2024"].price.value.amount == 25
+    usage_only = model.plans["Usage_only"]
+    assert usage_only.price.value.amount == 0 and "no monthly fee was found" in result.stdout
+    assert [(o.resource.name, o.price.amount) for o in usage_only.overages] == [("api_calls", 0.004)]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["prices"][0].update(unit_amount="twenty"), "request 4 (price.price_1): the amount is \"twenty\", not an amount"),
+    (lambda d: d["prices"][1]["recurring"].update(meter="mtr_9"), "refers to 'mtr_9', which the file does not create"),
+    (lambda d: d["products"][0].update(name=None), "'name' is missing"),
+    (lambda d: d.update(prices="none"), "neither an export"),
+])
+def test_import_names_what_is_wrong(tmp_path, change, message):
+    dump = json.loads(json.dumps(STRIPE_DUMP))
+    change(dump)
+    source = tmp_path / "dump.json"
+    source.write_text(json.dumps(dump))
+    result = runner.invoke(app, ["import", "--from", "stripe", str(source)])
+    assert result.exit_code == 2 and message in result.stderr, result.output
+
+
+def test_deeply_nested_json_is_a_clear_error(tmp_path):
+    source = tmp_path / "deep.json"
+    source.write_text("[" * 100_000 + "]" * 100_000)
+    for args in (["import", "--from", "stripe", str(source)],
+                 ["eval", str(ASSISTANT), "--solution", str(source)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and "nests more than 200 levels" in result.stderr, result.output
+
+
+# ---- --apply against servers that are not a healthy Stripe or Lago -------------------------------
+
+
+class _Odd:
+    """A server on 127.0.0.1 answering every request the same odd way."""
+
+    def __init__(self, mode: str):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                if mode == "silent":
+                    outer.release.wait(10)
+                    return
+                status, body, kind = {
+                    "html": (200, b"<html><body>Welcome to nginx</body></html>", "text/html"),
+                    "404": (404, b'{"error": {"message": "not found"}}', "application/json"),
+                    "no id": (200, json.dumps({"object": "list", "data": [{"event_name": "message"}],
+                                               "billable_metric": {"code": "x"}}).encode(), "application/json"),
+                }[mode]
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PUT = answer
+
+        self.release = threading.Event()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.address = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()
+
+
+@pytest.mark.parametrize("mode, message", [
+    ("html", "answered with something that is not JSON"),
+    ("404", "404"),
+    ("no id", "without an id"),
+    ("silent", "did not answer"),
+])
+@pytest.mark.parametrize("target", ["stripe", "lago"])
+def test_apply_against_an_unhealthy_server_is_a_clear_error(monkeypatch, mode, message, target):
+    import solver.billing_api
+
+    if target == "lago" and mode == "no id":
+        message = "without an lago_id"
+    monkeypatch.setattr(solver.billing_api, "TIMEOUT", 0.5)
+    monkeypatch.setenv("STRIPE_API_KEY" if target == "stripe" else "LAGO_API_KEY", "sk_test_local")
+    server = _Odd(mode)
+    try:
+        result = runner.invoke(app, ["export", str(ASSISTANT), "--to", target, "--apply", "--yes",
+                                     "--api-base", server.address])
+    finally:
+        server.close()
+    assert result.exit_code == 2 and message in result.stderr, result.output
+
+
+@pytest.mark.parametrize("base", ["garbage", "ftp://example.com", "http://"])
+def test_apply_refuses_an_address_that_is_no_url(monkeypatch, base):
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_local")
+    result = runner.invoke(app, ["export", str(ASSISTANT), "--to", "stripe", "--apply", "--api-base", base])
+    assert result.exit_code == 2 and "is not an address such as https://api.stripe.com" in result.stderr
+
+
+def test_apply_reads_every_page_of_a_stripe_list(billing, monkeypatch):
+    import solver.billing_api
+
+    state, address = billing
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_local")
+    first = runner.invoke(app, ["export", str(ASSISTANT), "--to", "stripe", "--apply", "--yes", "--api-base", address])
+    assert first.exit_code == 0, first.output
+    assert len(state.meters) > 1
+    monkeypatch.setattr(solver.billing_api, "PAGE", 1)  # one meter a page: the last ones are on later pages
+    before = len(state.creates())
+    again = runner.invoke(app, ["export", str(ASSISTANT), "--to", "stripe", "--apply", "--yes", "--api-base", address])
+    assert again.exit_code == 0, again.output
+    assert len(state.creates()) == before  # every meter was found, none created twice

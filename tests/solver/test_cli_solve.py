@@ -186,3 +186,17 @@ def test_eval_solution_with_a_string_where_a_number_belongs_is_a_clear_error(tmp
     result = runner.invoke(app, ["eval", ASSISTANT, "--solution", str(path)])
     assert result.exit_code == 2
     assert "plans.plus.choices.price" in result.stderr and "not a number" in result.stderr
+
+
+def test_version_names_planlang_and_its_solver_libraries():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("planlang 0.1.0 (Python ") and "highspy " in result.stdout
+
+
+def test_explain_shows_money_per_user_with_its_cents():
+    result = runner.invoke(app, ["solve", str(next(p for p in EXAMPLES if p.stem == "teams")), "--explain"],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "$30.00" in result.stdout and "-$33.20" in result.stdout
+    assert "1 loss-making bucket costs" in result.stdout
