@@ -337,3 +337,29 @@ def test_the_python_api_raises_fit_errors():
 def test_numbers_are_written_without_exponents(value, text):
     assert number(value) == text
 
+
+
+def test_a_monthly_total_beyond_what_a_plan_file_holds_is_refused(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("user,time,resource,quantity\na,2026-10-01,message,900000000000000\n"
+                    "a,2026-10-02,message,900000000000000\nb,2026-10-03,message,5\n")
+    out = tmp_path / "segments.plan"
+    result = runner.invoke(app, ["fit", str(path), "-o", str(out)])
+    assert result.exit_code == 2 and "user 'a' used 1.8e+15 message in the month, more than a .plan file can hold" \
+        in " ".join(result.stderr.split())
+    assert not out.exists()
+
+
+def test_one_event_is_one_event(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("user,time,resource,quantity\na,2026-10-01,message,3\n")
+    plan = tmp_path / "p.plan"
+    plan.write_text("resource message { cost = $0.001 }\nsegment users { users = 1  usage message = 1 }\n"
+                    "plan p { price = $1 }\n")
+    result = runner.invoke(app, ["fit", str(path), "--into", str(plan)])
+    assert result.exit_code == 0 and "to 1 event in 2026-10" in result.stderr, result.output
+
+
+def test_simulate_refuses_a_negative_seed(tmp_path):
+    result = runner.invoke(app, ["simulate", str(ASSISTANT), "-o", str(tmp_path / "e.csv"), "--seed", "-1"])
+    assert result.exit_code == 2 and "--seed is a whole number from 0 up" in result.stderr

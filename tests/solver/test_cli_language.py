@@ -114,3 +114,26 @@ def test_fmt_refuses_write_with_check(tmp_path):
     path.write_text("feature f\n")
     result = runner.invoke(app, ["fmt", "--write", "--check", str(path)])
     assert result.exit_code == 2
+
+
+TOO_LARGE = """gpu g { hourly = $2/hour }
+resource r { gpu = 1 s on g }
+segment s { users = 10  usage r ~ uniform(1, 2000000000000000)  value r = $0.01 }
+plan p { price = $5  quota r = 100 }
+"""
+
+
+@pytest.mark.parametrize("command", [["check"], ["fmt"], ["solve"], ["solve", "--json"]])
+def test_a_number_too_large_inside_a_distribution_is_a_located_error(tmp_path, command):
+    path = tmp_path / "large.plan"
+    path.write_text(TOO_LARGE)
+    result = runner.invoke(app, [*command, str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:3:46: error: 2000000000000000 is larger than planlang handles" in result.stderr
+
+
+def test_the_editor_shows_the_number_too_large():
+    import planlang
+
+    _, problems = planlang.analyze(TOO_LARGE)
+    assert [(p.line, p.column) for p in problems] == [(3, 46)]
