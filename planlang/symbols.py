@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from planlang.check import FIGURES, configurations, walk
+from planlang.economics import economics
 from planlang.model import (
     CREDITS, CreditRate, Features, Gpu, GpuTime, Model, Overage, Pack, Plan, Quota, Ref, Resource, Segment, Span, Term,
     TieredOverage, Usage, Worth,
@@ -207,7 +208,7 @@ def _declared(model: Model) -> dict[str, dict]:
 
 def _economics(model: Model):
     """What GPU time and each unit cost (None for a file the checker refuses)."""
-    from solver.economics import economics  # the numbers the solver uses
+    from planlang.economics import economics
 
     try:
         return economics(model)

@@ -20,7 +20,7 @@ from planlang.model import Model
 from solver import purchases
 from solver.buckets import Bucket, expand
 from solver.configs import Config, expand as expand_plans
-from solver.economics import Economics, economics
+from planlang.economics import Economics, economics
 from solver.ties import contribution_unit, grid_each, utility_unit
 
 

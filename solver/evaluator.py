@@ -13,7 +13,7 @@ from planlang.linear import STRUCTURAL, Figure, Linear, linearize
 from planlang.model import Model, Negate, Percent, Require
 from solver.buckets import Bucket, expand
 from solver.configs import Config, Tiers
-from solver.economics import Economics, economics
+from planlang.economics import Economics, economics
 from solver.ties import at_least, contribution_unit, grid, per_credit, utility_unit
 
 # A requirement holds when it misses by at most this share of its size.

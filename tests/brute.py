@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from planlang.model import Model
 from solver.buckets import expand
 from solver.configs import expand as expand_plans
-from solver.economics import economics
+from planlang.economics import economics
 from solver.evaluator import Evaluation, evaluate
 
 

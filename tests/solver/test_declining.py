@@ -234,7 +234,7 @@ def test_credit_packs_match_a_slice_by_slice_simulation():
 
 
 def _economics(resources: list[str]):
-    from solver.economics import Economics, Unit
+    from planlang.economics import Economics, Unit
     return Economics({}, {r: Unit(r, 0.0) for r in resources})
 
 

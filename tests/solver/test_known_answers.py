@@ -9,7 +9,7 @@ import planlang
 from solver.backends import Options
 from solver.buckets import expand, lognormal_means, uniform_means
 from solver.configs import expand as expand_plans
-from solver.economics import economics
+from planlang.economics import economics
 from solver.evaluator import evaluate
 from solver.optimize import SolveInputError, solve
 
