@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import big_plan  # noqa: E402
 
 import planlang  # noqa: E402
-from planlang.parser import parse  # noqa: E402
+from planlang.syntax.parser import parse  # noqa: E402
 
 
 def timed(function, runs: int) -> list[float]:

@@ -18,8 +18,8 @@ from planlang.check import check
 from planlang.diagnostics import Diagnostic, PlanError, Problems
 from planlang.format import format_model
 from planlang.model import Model
-from planlang.parser import parse
-from planlang.trivia import attach
+from planlang.syntax.parser import parse
+from planlang.syntax.trivia import attach
 
 __all__ = ["Diagnostic", "Model", "PlanError", "analyze", "dumps", "fit", "load", "loads", "read_source"]
 

@@ -26,7 +26,7 @@ from typing import Callable, Iterable
 import numpy as np
 from pydantic import BaseModel
 
-from planlang.build import MAX_NUMBER
+from planlang.syntax.build import MAX_NUMBER
 from planlang.model import DEFAULT_BUCKETS, Segment
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

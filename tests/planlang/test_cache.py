@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from planlang.parser import cache_file
+from planlang.syntax.parser import cache_file
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
 

@@ -26,9 +26,9 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.utils import TextSlice
 
-from planlang.build import Builder
+from planlang.syntax.build import Builder
 from planlang.diagnostics import Diagnostic, Problems, did_you_mean
-from planlang.lexer import PlanLexer, TooComplex
+from planlang.syntax.lexer import PlanLexer, TooComplex
 from planlang.model import NO_TRIVIA, Gpu, Plan, Ref, Resource, Segment, Span
 from planlang.units import ALL_UNITS
 
@@ -56,7 +56,7 @@ def cache_file() -> str | bool:
 
 @lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, Builder]:
-    grammar = files("planlang").joinpath("grammar.lark").read_text(encoding="utf-8")
+    grammar = files("planlang.syntax").joinpath("grammar.lark").read_text(encoding="utf-8")
     builder = Builder()
     lark = Lark(
         grammar,
