@@ -23,7 +23,7 @@ from generate import big_plan  # noqa: E402
 from lsprotocol import types as lsp  # noqa: E402
 from pygls.workspace import Workspace  # noqa: E402
 
-from planlang import lsp as server  # noqa: E402
+from planlang.editor import lsp as server  # noqa: E402
 
 URI = "file:///benchmark.plan"
 

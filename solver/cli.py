@@ -798,7 +798,7 @@ def _write_rows(reply: Reply, path: Path, rows: list[dict]) -> None:
 @app.command()
 def lsp() -> None:
     """Run the language server for editors (over stdin and stdout)."""
-    from planlang.lsp import serve
+    from planlang.editor.lsp import serve
 
     serve()
 

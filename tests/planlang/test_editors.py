@@ -10,7 +10,7 @@ from pygments import lex
 from pygments.lexers import get_lexer_by_name
 from pygments.token import Comment, Error, Keyword, Name, Number
 
-from planlang.highlight import PlanLexer
+from planlang.editor.highlight import PlanLexer
 
 VSCODE = ROOT / "editors" / "vscode"
 GRAMMAR = json.loads((VSCODE / "syntaxes" / "planlang.tmLanguage.json").read_text())

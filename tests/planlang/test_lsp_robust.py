@@ -92,7 +92,7 @@ def test_positions_beyond_the_text_are_answered():
 
 def test_each_version_of_a_document_is_analyzed_once(monkeypatch):
     import planlang
-    from planlang import lsp as server
+    from planlang.editor import lsp as server
 
     calls = []
     analyze = planlang.analyze

@@ -5,7 +5,7 @@ It reuses the checker and the formatter, so an editor shows exactly what
 open and (debounced) on change, formatting (refused while the file has
 errors), hover, go to definition, references, completion, document
 symbols, and "did you mean" quick fixes. Editor-independent knowledge
-(names, meanings, what may be typed) lives in planlang/symbols.py.
+(names, meanings, what may be typed) lives in planlang/editor/symbols.py.
 
 Every request gets an answer, whatever an editor (or anything else on the
 other end) sends: params that do not fit the request get -32602 with the
@@ -27,7 +27,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 import planlang
-from planlang import symbols
+from planlang.editor import symbols
 from planlang.model import Feature, Gpu, Plan, Require, Resource, Segment, Span
 
 DEBOUNCE = 0.25  # seconds of quiet typing before a changed file is checked again
