@@ -10,91 +10,17 @@ the source line and a caret.
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
-from pathlib import Path
-
-from planlang.check import check
-from planlang.diagnostics import Diagnostic, PlanError, Problems
-from planlang.format import format_model
+from planlang.api import analyze, dumps, load, loads, normalize, read_source
+from planlang.diagnostics import Diagnostic, PlanError
 from planlang.model import Model
-from planlang.syntax.parser import parse
-from planlang.syntax.trivia import attach
 
-__all__ = ["Diagnostic", "Model", "PlanError", "analyze", "dumps", "fit", "load", "loads", "read_source"]
-
-
-def normalize(text: str) -> str:
-    """One kind of line end, no byte-order mark."""
-    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def analyze(text: str, path: str = "<string>") -> tuple[Model, list[Diagnostic]]:
-    """Parse, build and check `text`; the model (possibly incomplete) and
-    every problem found. Most callers want `loads`."""
-    with _collector_paused():
-        return _analyze(normalize(text), path)
-
-
-@contextmanager
-def _collector_paused():
-    """Parsing allocates tens of thousands of nodes that all live on; the
-    cyclic garbage collector would scan them again and again for nothing
-    (it doubled the time of a 10,000-line file)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _analyze(text: str, path: str) -> tuple[Model, list[Diagnostic]]:
-    parsed = parse(text)
-    problems = Problems()
-    problems.found.extend(parsed.problems)
-    statements, trivia = attach(parsed.statements, text.split("\n"))
-    model = Model.model_construct(statements=tuple(statements), path=path, trivia=trivia)
-    check(model, problems, parsed.broken_names, parsed.partial_lines, parsed.money)
-    return model, sorted(set(problems.found))
-
-
-def loads(text: str, path: str = "<string>") -> Model:
-    """The checked model of `text`, or PlanError with every problem."""
-    model, problems = analyze(text, path)
-    if problems:
-        raise PlanError(path, problems, normalize(text))
-    return model
-
-
-def read_source(path: str | Path) -> str:
-    """A file's text; bytes that are not UTF-8 raise PlanError at their place."""
-    raw = Path(path).read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        before = raw[: error.start].decode("utf-8", "replace")
-        line = before.count("\n") + 1
-        column = len(before) - (before.rfind("\n") + 1) + 1
-        message = (f"this file is not UTF-8 text (byte 0x{raw[error.start]:02X}); "
-                   "save it as UTF-8")
-        raise PlanError(str(path), [Diagnostic(line, column, message, line, column + 1)],
-                        before + "\n") from None
-
-
-def load(path: str | Path) -> Model:
-    return loads(read_source(path), str(path))
-
-
-def dumps(model: Model) -> str:
-    """The canonical text of `model`."""
-    return format_model(model)
+__all__ = ["Diagnostic", "Model", "PlanError", "analyze", "dumps", "fit", "load", "loads", "normalize",
+           "read_source"]
 
 
 def fit(events, users=None, month=None, buckets=10, columns=None, scale=1.0, progress=None):
     """Segments fitted from usage events (CSV, Parquet or JSON lines): see
-    planlang.calibrate.fit. Raises planlang.calibrate.FitError on bad input."""
-    from planlang.calibrate import fit as run
+    planlang.usage.fit.fit. Raises planlang.usage.fit.FitError on bad input."""
+    from planlang.usage.fit import fit as run
 
     return run(events, users, month, buckets, columns, scale, progress)

@@ -536,7 +536,7 @@ def fit(
     into: Annotated[Optional[Path], typer.Option("--into", help="Rewrite the users, buckets and usage lines of these segments in this .plan file.")] = None,
 ) -> None:
     """Fit segments (users, buckets, usage) to usage events."""
-    from planlang.calibrate import FitError, expand, fit as fit_events, into as merged, segments_text
+    from planlang.usage.fit import FitError, expand, fit as fit_events, into as merged, segments_text
 
     reply = Reply(json_output)
     if sum([json_output, output is not None, into is not None]) > 1:
@@ -607,8 +607,8 @@ def simulate(
     users: Annotated[Optional[Path], typer.Option("--users", help="where the users table goes (default users.csv beside the log, which must not exist yet)")] = None,
 ) -> None:
     """Write a synthetic usage log (and its users table) from a plan's segments."""
-    from planlang.calibrate import FitError
-    from planlang.simulate import event_format, simulate as write_log
+    from planlang.usage.fit import FitError
+    from planlang.usage.simulate import event_format, simulate as write_log
 
     reply = Reply()
     _seed(reply, seed)

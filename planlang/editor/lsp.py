@@ -26,7 +26,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
-import planlang
+from planlang import api
 from planlang.editor import symbols
 from planlang.model import Feature, Gpu, Plan, Require, Resource, Segment, Span
 
@@ -146,7 +146,7 @@ def formatting(params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit]:
     if analysis.problems:
         return []  # as `planlang fmt`: a file with errors is not reformatted
     whole = lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=len(analysis.lines), character=0))
-    return [lsp.TextEdit(range=whole, new_text=planlang.dumps(analysis.model))]
+    return [lsp.TextEdit(range=whole, new_text=api.dumps(analysis.model))]
 
 
 def _position(params) -> tuple[symbols.Analysis | None, int, int]:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from planlang import api
 from planlang.check import FIGURES, configurations, walk
 from planlang.economics import economics
 from planlang.model import (
@@ -86,10 +87,8 @@ class Analysis:
     walking the file again."""
 
     def __init__(self, text: str, path: str):
-        import planlang
-
         self.text = text
-        self.model, self.problems = planlang.analyze(text, path)
+        self.model, self.problems = api.analyze(text, path)
 
     @cached_property
     def lines(self) -> list[str]:
@@ -208,8 +207,6 @@ def _declared(model: Model) -> dict[str, dict]:
 
 def _economics(model: Model):
     """What GPU time and each unit cost (None for a file the checker refuses)."""
-    from planlang.economics import economics
-
     try:
         return economics(model)
     except Exception:  # an unchecked file's numbers may be missing or of the wrong kind

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import planlang
-from planlang.calibrate import FitError, fit, number
+from planlang.usage.fit import FitError, fit, number
 from solver.cli import app
 from solver.optimize import solve
 
@@ -140,7 +140,7 @@ def test_simulate_then_fit_into_a_copy_keeps_the_margin(tmp_path):
 
 
 def test_simulate_then_fit_recovers_the_segments(tmp_path):
-    from planlang.simulate import simulate
+    from planlang.usage.simulate import simulate
     from solver.buckets import lognormal_means, uniform_means
 
     simulate(planlang.load(ASSISTANT), tmp_path / "events.parquet", "2026-10", scale=0.0005, seed=2, events=3)
@@ -162,7 +162,7 @@ def test_simulate_then_fit_recovers_the_segments(tmp_path):
 
 def test_simulate_is_reproducible(tmp_path):
     model = planlang.load(ASSISTANT)
-    from planlang.simulate import simulate
+    from planlang.usage.simulate import simulate
 
     simulate(model, tmp_path / "a.csv", "2026-10", scale=0.0001, seed=5, users_output=tmp_path / "ua.csv")
     simulate(model, tmp_path / "b.csv", "2026-10", scale=0.0001, seed=5, users_output=tmp_path / "ub.csv")

@@ -91,12 +91,12 @@ def test_positions_beyond_the_text_are_answered():
 
 
 def test_each_version_of_a_document_is_analyzed_once(monkeypatch):
-    import planlang
+    from planlang import api
     from planlang.editor import lsp as server
 
     calls = []
-    analyze = planlang.analyze
-    monkeypatch.setattr(planlang, "analyze", lambda *a, **k: calls.append(1) or analyze(*a, **k))
+    analyze = api.analyze
+    monkeypatch.setattr(api, "analyze", lambda *a, **k: calls.append(1) or analyze(*a, **k))
     monkeypatch.setattr(server.server.protocol, "_workspace", Workspace(None))
     workspace = server.server.workspace
     workspace.put_text_document(lsp.TextDocumentItem(uri=URI, language_id="planlang", version=1, text=TEXT))

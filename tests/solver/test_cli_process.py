@@ -97,13 +97,14 @@ def _answers(stdout: bytes) -> list[dict]:
 def test_the_language_server_writes_only_the_protocol_on_stdout():
     # analysis that prints (as a careless library might, in Python and in C) must not reach the protocol
     starter = """
-import os, planlang
-_analyze = planlang.analyze
+import os
+from planlang import api
+_analyze = api.analyze
 def noisy(*args, **kwargs):
     print("a stray print")
     os.write(1, b"a stray write\\n")
     return _analyze(*args, **kwargs)
-planlang.analyze = noisy
+api.analyze = noisy
 import sys
 from solver.cli import main
 sys.argv = ['planlang', 'lsp']

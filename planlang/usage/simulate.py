@@ -20,7 +20,7 @@ from statistics import NormalDist
 import numpy as np
 from pydantic import BaseModel
 
-from planlang.calibrate import MONTH, FitError, _connect, _quote
+from planlang.usage.fit import MONTH, FitError, _connect, _quote
 from planlang.model import Lognormal, Model, Number, Uniform, Values
 
 FORMATS = {".parquet": "FORMAT parquet", ".csv": "FORMAT csv, HEADER true", ".jsonl": "FORMAT json",

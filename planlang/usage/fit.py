@@ -26,8 +26,9 @@ from typing import Callable, Iterable
 import numpy as np
 from pydantic import BaseModel
 
-from planlang.syntax.build import MAX_NUMBER
+from planlang import api
 from planlang.model import DEFAULT_BUCKETS, Segment
+from planlang.syntax.build import MAX_NUMBER
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 COLUMNS = ("user", "time", "resource", "quantity")
@@ -475,12 +476,10 @@ def segment_text(name: str, segment: SegmentFit, buckets: int) -> str:
 def segments_text(result: Fit, source: str) -> str:
     """`segment` blocks in the canonical layout, under a comment saying
     where they come from."""
-    import planlang
-
     resources = sorted({r for s in result.segments.values() for r in s.usage})
     header = [f"resource {r} {{}}" for r in resources]
     blocks = [segment_text(name, s, _size(s)) for name, s in result.segments.items()]
-    text = planlang.dumps(planlang.loads("\n".join(header) + "\n\n" + "\n\n".join(blocks) + "\n"))
+    text = api.dumps(api.loads("\n".join(header) + "\n\n" + "\n\n".join(blocks) + "\n"))
     body = text.split("\n\n", 1)[1] if header else text
     return (f"# fitted by planlang fit from {source}: {result.events:,} events in {result.month}\n"
             f"# add what each unit is worth to these users: value RESOURCE = $...\n\n{body}")
@@ -499,10 +498,9 @@ def into(result: Fit, text: str, path: str) -> tuple[str, list[str]]:
     values and everything else kept), and new segments added at the end;
     and notes on what was kept. A file in canonical layout (`planlang fmt`)
     comes back in canonical layout. The caller checks the result."""
-    import planlang
     from planlang.edit import line_starts
 
-    model = planlang.loads(text, path)
+    model = api.loads(text, path)
     missing = sorted({r for s in result.segments.values() for r in s.usage} - set(model.resources))
     if missing:
         raise FitError(f"{path} declares no resource {', '.join(missing)}, which the events use; declare "
@@ -522,10 +520,10 @@ def into(result: Fit, text: str, path: str) -> tuple[str, list[str]]:
     added = [segment_text(name, s, _size(s)) for name, s in result.segments.items() if name not in model.segments]
     if added:
         out = out.rstrip("\n") + "\n\n" + "\n\n".join(added) + "\n"
-    if planlang.dumps(model) == planlang.normalize(text):  # a file in canonical layout stays in it
+    if api.dumps(model) == api.normalize(text):  # a file in canonical layout stays in it
         try:
-            out = planlang.dumps(planlang.loads(out, path))
-        except planlang.PlanError:
+            out = api.dumps(api.loads(out, path))
+        except api.PlanError:
             pass  # the caller reports what is wrong with the fitted file
     return out, notes
 
