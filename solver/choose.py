@@ -19,7 +19,7 @@ import math
 from pathlib import Path
 
 from planlang.model import Model
-from solver.configs import Config, expand, show
+from solver.semantics.configs import Config, expand, show
 from solver.files import FileProblem, read_json
 
 ON_OFF = {"on": True, "off": False, "yes": True, "no": False, "true": True, "false": False}

@@ -333,7 +333,7 @@ def evaluate_catalog(
     from rich.console import Console
 
     from solver.choose import ChoiceError, catalog
-    from solver.evaluator import evaluate
+    from solver.semantics.evaluator import evaluate
     from solver.optimize import describe
     from solver.report import print_solution
 
@@ -660,7 +660,7 @@ def export(
     try:
         if solution_file is not None:
             from solver.choose import ChoiceError, catalog
-            from solver.evaluator import evaluate
+            from solver.semantics.evaluator import evaluate
 
             try:
                 solution = describe(model, evaluate(model, catalog(model, [], solution_file)))

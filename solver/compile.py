@@ -17,11 +17,11 @@ import numpy as np
 
 from planlang.linear import STRUCTURAL, Linear, linearize
 from planlang.model import Model
-from solver import purchases
-from solver.buckets import Bucket, expand
-from solver.configs import Config, expand as expand_plans
+from solver.semantics import purchases
+from solver.semantics.buckets import Bucket, expand
+from solver.semantics.configs import Config, expand as expand_plans
 from planlang.economics import Economics, economics
-from solver.ties import contribution_unit, grid_each, utility_unit
+from solver.semantics.ties import contribution_unit, grid_each, utility_unit
 
 
 @dataclass
@@ -122,7 +122,7 @@ def rank(utility: np.ndarray, contrib: np.ndarray, outside: np.ndarray, plan_of:
          units: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
     """For each bucket, the configurations it would take over staying out,
     best first (see the module's docstring for the order). `units`: each
-    bucket's grids of utility and of contribution (solver/ties.py)."""
+    bucket's grids of utility and of contribution (solver/semantics/ties.py)."""
     utility_unit, contribution_unit = (unit[:, None] for unit in units)
     u = grid_each(utility, utility_unit)
     c = grid_each(contrib, contribution_unit)

@@ -16,7 +16,7 @@ from planlang.linear import linearize
 from solver import backends
 from solver.backends import Options
 from solver.compile import Compiled
-from solver.evaluator import evaluate
+from solver.semantics.evaluator import evaluate
 from solver.milp import Constraint, build
 from solver.requirements import Conflicts, Row
 from solver.solution import Conflict

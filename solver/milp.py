@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from solver.compile import Compiled
-from solver.evaluator import TOLERANCE
+from solver.semantics.evaluator import TOLERANCE
 from solver.requirements import Conflicts, Row, objective_on_configs
 
 INF = np.inf

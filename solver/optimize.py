@@ -15,7 +15,7 @@ from solver import backends
 from solver.backends import Options, Result
 from solver.compile import Compiled, assign, compile_model
 from solver.enumerate import TooManyCatalogs, enumerate_catalogs
-from solver.evaluator import Evaluation, evaluate
+from solver.semantics.evaluator import Evaluation, evaluate
 from solver.heuristic import local_search
 from solver.milp import Problem, build
 from solver.requirements import RequirementError, compile_requirements

@@ -19,7 +19,7 @@ from planlang.format import expr_text
 from planlang.linear import STRUCTURAL, Linear, linearize
 from planlang.model import Require
 from solver.compile import Compiled
-from solver.evaluator import TOLERANCE
+from solver.semantics.evaluator import TOLERANCE
 
 MAX_COMBINATIONS = 2_000_000
 

@@ -38,9 +38,9 @@ import planlang
 from planlang import PlanError
 from planlang.edit import COUNTS, Change, EditError, apply, literal_value, locate
 from planlang.model import Model, Range, Usage, Values
-from solver.buckets import Z90
+from solver.semantics.buckets import Z90
 from solver.choose import ChoiceError, catalog
-from solver.evaluator import evaluate
+from solver.semantics.evaluator import evaluate
 from solver.requirements import requirement_text
 
 MAX_SAMPLES = 10_000  # worlds of `risk`: each is an evaluation, and every one is kept

@@ -28,7 +28,7 @@ from planlang.edit import Change, EditError, apply, literal_value, locate
 from solver import backends
 from solver.backends import Options
 from solver.compile import Compiled, with_bounds
-from solver.evaluator import evaluate
+from solver.semantics.evaluator import evaluate
 from solver.milp import build
 from solver.requirements import compile_requirements
 from solver.solution import BoundValue

@@ -8,10 +8,10 @@ import itertools
 from dataclasses import dataclass
 
 from planlang.model import Model
-from solver.buckets import expand
-from solver.configs import expand as expand_plans
+from solver.semantics.buckets import expand
+from solver.semantics.configs import expand as expand_plans
 from planlang.economics import economics
-from solver.evaluator import Evaluation, evaluate
+from solver.semantics.evaluator import Evaluation, evaluate
 
 
 @dataclass

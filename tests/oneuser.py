@@ -2,8 +2,8 @@
 on the one plan `p` of a small model, for answers worked out by hand."""
 
 import planlang
-from solver.configs import expand as expand_plans
-from solver.evaluator import evaluate
+from solver.semantics.configs import expand as expand_plans
+from solver.semantics.evaluator import evaluate
 
 BASE = """
 gpu g { hourly = $3.60/hour }

@@ -141,7 +141,7 @@ def test_simulate_then_fit_into_a_copy_keeps_the_margin(tmp_path):
 
 def test_simulate_then_fit_recovers_the_segments(tmp_path):
     from planlang.usage.simulate import simulate
-    from solver.buckets import lognormal_means, uniform_means
+    from solver.semantics.buckets import lognormal_means, uniform_means
 
     simulate(planlang.load(ASSISTANT), tmp_path / "events.parquet", "2026-10", scale=0.0005, seed=2, events=3)
     result = fit(tmp_path / "events.parquet", users=tmp_path / "users.csv", scale=0.0005,

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 import planlang
 from solver.backends import Options
 from solver.cli import app
-from solver.configs import expand as expand_plans
-from solver.evaluator import evaluate
+from solver.semantics.configs import expand as expand_plans
+from solver.semantics.evaluator import evaluate
 from solver.optimize import solve
 
 runner = CliRunner()

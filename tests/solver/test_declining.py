@@ -15,11 +15,11 @@ from strategies import small_credit_models, small_models
 from typer.testing import CliRunner
 
 import planlang
-from solver.buckets import Bucket
+from solver.semantics.buckets import Bucket
 from solver.cli import app
 from solver.compile import compile_model
-from solver.configs import Config
-from solver.evaluator import option as evaluate_option
+from solver.semantics.configs import Config
+from solver.semantics.evaluator import option as evaluate_option
 from solver.optimize import solve
 
 runner = CliRunner()

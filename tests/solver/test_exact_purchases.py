@@ -1,6 +1,6 @@
 """Purchases decided exactly: a pack, a credit pack or a tier count is
 bought when what it serves is worth at least its price, compared relative to
-those amounts (solver/ties.py), never after rounding to an amount of money.
+those amounts (solver/semantics/ties.py), never after rounding to an amount of money.
 Each answer is worked out by hand, and the evaluator, the vectorized compile
 and the solve all give it."""
 
@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 import planlang
 from solver.compile import compile_model
 from solver.optimize import solve
-from solver.ties import RELATIVE, at_least, at_least_each, grid, grid_each, per_credit, per_credit_each
+from solver.semantics.ties import RELATIVE, at_least, at_least_each, grid, grid_each, per_credit, per_credit_each
 from oneuser import only_option
 
 BASE = """
@@ -94,7 +94,7 @@ plan p { price = $0.0000021 quota msg = 10 }
 plan q optional { price = $0.000002 quota msg = 10 }
 """
     from solver.choose import catalog
-    from solver.evaluator import evaluate
+    from solver.semantics.evaluator import evaluate
 
     model = planlang.loads(BASE + body)
     both = catalog(model, ["q=on"])

@@ -7,10 +7,10 @@ import pytest
 
 import planlang
 from solver.backends import Options
-from solver.buckets import expand, lognormal_means, uniform_means
-from solver.configs import expand as expand_plans
+from solver.semantics.buckets import expand, lognormal_means, uniform_means
+from solver.semantics.configs import expand as expand_plans
 from planlang.economics import economics
-from solver.evaluator import evaluate
+from solver.semantics.evaluator import evaluate
 from solver.optimize import SolveInputError, solve
 
 BASE = """

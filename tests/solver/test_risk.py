@@ -112,8 +112,8 @@ def brute_force_robust(model, text, varied: list[str], samples: int, seed: int):
     """The best mean objective over every catalog that meets every
     requirement in every world, by evaluating them all (None: none does)."""
     from brute import close
-    from solver.configs import expand as expand_plans
-    from solver.evaluator import evaluate
+    from solver.semantics.configs import expand as expand_plans
+    from solver.semantics.evaluator import evaluate
     from solver.risk import world
 
     parsed = [parse_vary(v, model) for v in varied]

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from planlang.linear import STRUCTURAL, Figure, Linear, linearize
 from planlang.model import Model, Negate, Percent, Require
-from solver.buckets import Bucket, expand
-from solver.configs import Config, Tiers
+from solver.semantics.buckets import Bucket, expand
+from solver.semantics.configs import Config, Tiers
 from planlang.economics import Economics, economics
-from solver.ties import at_least, contribution_unit, grid, per_credit, utility_unit
+from solver.semantics.ties import at_least, contribution_unit, grid, per_credit, utility_unit
 
 # A requirement holds when it misses by at most this share of its size.
 TOLERANCE = 1e-6
@@ -372,7 +372,7 @@ def choose(bucket: Bucket, options: list[Option], objective: Linear, sense: str,
     ties go to the objective's best, then to the plan declared first (the
     options come in file order), and staying out (worth 0 to the objective)
     loses ties it does not win outright. Utilities and contributions are
-    compared on the bucket's grids (solver/ties.py); `units`: the
+    compared on the bucket's grids (solver/semantics/ties.py); `units`: the
     resources' Units."""
     utility, gain = utility_unit(bucket), contribution_unit(bucket, objective.terms, units)
     best, best_key = None, (grid(bucket.outside, utility), 0.0)

@@ -14,8 +14,8 @@ import numpy as np
 
 from dataclasses import dataclass
 
-from solver.configs import Config
-from solver.ties import at_least_each, per_credit_each
+from solver.semantics.configs import Config
+from solver.semantics.ties import at_least_each, per_credit_each
 
 MAX_PACKS = 2.0 ** 53  # counts stay exact in floating point
 
