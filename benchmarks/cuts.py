@@ -1,4 +1,4 @@
-"""What the cuts (solver/cuts.py) do to the large sizes, on several seeds.
+"""What the cuts (solver/milp/cuts.py) do to the large sizes, on several seeds.
 
     python benchmarks/cuts.py               # seeds 7 (run.py's), 1, 2 and 3; about 15 minutes
     python benchmarks/cuts.py --seeds 7 --runs 5
@@ -29,12 +29,12 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 from scenarios import LARGE, LARGE_CREDITS
 
 import planlang
-from solver import backends
-from solver.backends import Options
-from solver.compile import compile_model
-from solver.heuristic import local_search
-from solver.milp import build
-from solver.requirements import compile_requirements
+from solver.milp import backends
+from solver.milp.backends import Options
+from solver.milp.compile import compile_model
+from solver.milp.heuristic import local_search
+from solver.milp.formulation import build
+from solver.milp.requirements import compile_requirements
 
 
 def measure(text: str, runs: int) -> dict:

@@ -6,7 +6,7 @@ For every example and every generated size (benchmarks/scenarios.py): the
 median over --runs of each stage (parse, compile, MILP build, HiGHS solve,
 verify by the independent evaluator), the peak memory of the whole job,
 `planlang solve` end to end with process start (examples), CBC on the same
-MILP, and exhaustive enumeration of every catalog (solver/enumerate.py) where
+MILP, and exhaustive enumeration of every catalog (solver/milp/enumerate.py) where
 that is possible, else its time estimated from a measured sample.
 
 Each size runs in a fresh process, so memory is its own. Writes
@@ -67,14 +67,14 @@ def median_time(function, runs: int):
 def measure(name: str, runs: int, cbc_limit: float) -> dict:
     import planlang
     from planlang.check import catalogs
-    from solver import backends
-    from solver.backends import Options
-    from solver.compile import compile_model
-    from solver.enumerate import count, enumerate_catalogs
-    from solver.heuristic import local_search
-    from solver.milp import build
+    from solver.milp import backends
+    from solver.milp.backends import Options
+    from solver.milp.compile import compile_model
+    from solver.milp.enumerate import count, enumerate_catalogs
+    from solver.milp.heuristic import local_search
+    from solver.milp.formulation import build
     from solver.optimize import report
-    from solver.requirements import compile_requirements
+    from solver.milp.requirements import compile_requirements
 
     source = sizes(quick=False)[name]
     text = Path(source).read_text() if isinstance(source, str) else source.text()
@@ -162,7 +162,7 @@ def markdown(results: list[dict], runs: int) -> str:
             f"{seconds(r['start_s'])} | {seconds(r['solve_s'])} | {seconds(r['verify_s'])} | {r['compile_build_share']:.0%} | "
             f"{r['peak_mb']:.0f} | {seconds(r.get('cli_s'))} | {cbc} | {enum} | {r['milp_speedup']:.1f}x |")
     lines += ["", "Times in seconds. `~`: estimated from a timed sample of "
-              f"{SAMPLE:,} catalogs. MIP start: the local search (solver/heuristic.py) whose catalog "
+              f"{SAMPLE:,} catalogs. MIP start: the local search (solver/milp/heuristic.py) whose catalog "
               "HiGHS starts from. MILP speed-up: enumeration / (build + MIP start + HiGHS solve)."]
     return "\n".join(lines)
 

@@ -13,12 +13,12 @@ not all be needed).
 from __future__ import annotations
 
 from planlang.linear import linearize
-from solver import backends
-from solver.backends import Options
-from solver.compile import Compiled
+from solver.milp import backends
+from solver.milp.backends import Options
+from solver.milp.compile import Compiled
 from solver.semantics.evaluator import evaluate
-from solver.milp import Constraint, build
-from solver.requirements import Conflicts, Row
+from solver.milp.formulation import Constraint, build
+from solver.milp.requirements import Conflicts, Row
 from solver.solution import Conflict
 
 

@@ -11,14 +11,14 @@ from dataclasses import replace
 from planlang.check import catalogs
 from planlang.format import expr_text
 from planlang.model import Model
-from solver import backends
-from solver.backends import Options, Result
-from solver.compile import Compiled, assign, compile_model
-from solver.enumerate import TooManyCatalogs, enumerate_catalogs
+from solver.milp import backends
+from solver.milp.backends import Options, Result
+from solver.milp.compile import Compiled, assign, compile_model
+from solver.milp.enumerate import TooManyCatalogs, enumerate_catalogs
 from solver.semantics.evaluator import Evaluation, evaluate
-from solver.heuristic import local_search
-from solver.milp import Problem, build
-from solver.requirements import RequirementError, compile_requirements
+from solver.milp.heuristic import local_search
+from solver.milp.formulation import Problem, build
+from solver.milp.requirements import RequirementError, compile_requirements
 from solver.solution import (
     BucketResult, GpuResult, PackResult, PlanResult, RequirementResult, Solution,
     SolverInfo, Totals, finite,
@@ -117,7 +117,7 @@ def _solve_checked(compiled: Compiled, rows, rules, options: Options):
 
 
 def _enumerated(compiled: Compiled, rows, rules, options: Options, base: Solution) -> Solution:
-    """The best catalog by trying every one (solver/enumerate.py)."""
+    """The best catalog by trying every one (solver/milp/enumerate.py)."""
     started = time.perf_counter()
     try:
         found = enumerate_catalogs(compiled, rows, rules)
@@ -146,7 +146,7 @@ def _last_resort(compiled: Compiled, rows, rules, options: Options, base: Soluti
     more break, and a catalog the evaluator accepts is reported as feasible,
     its gap measured against `bound` (the first solve's bound, as
     maximized: no catalog meeting the requirements is worth more)."""
-    from solver.enumerate import count
+    from solver.milp.enumerate import count
 
     if options.out_of_time:
         return _unverified(base, info, error)

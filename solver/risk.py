@@ -41,7 +41,7 @@ from planlang.model import Model, Range, Usage, Values
 from solver.semantics.buckets import Z90
 from solver.choose import ChoiceError, catalog
 from solver.semantics.evaluator import evaluate
-from solver.requirements import requirement_text
+from solver.milp.requirements import requirement_text
 
 MAX_SAMPLES = 10_000  # worlds of `risk`: each is an evaluation, and every one is kept
 MAX_WORLDS = 1_000  # worlds of `solve --robust`: each adds its buckets to one MILP
@@ -530,11 +530,11 @@ def robust(model: Model, text: str, varies: list[str], samples: int = 20, seed: 
     hold in every world, and the objective is the mean over the worlds."""
     from dataclasses import replace
 
-    from solver import backends
-    from solver.backends import Options
-    from solver.compile import compile_model
-    from solver.milp import Fleet, build, fleets
-    from solver.requirements import RequirementError, compile_requirements
+    from solver.milp import backends
+    from solver.milp.backends import Options
+    from solver.milp.compile import compile_model
+    from solver.milp.formulation import Fleet, build, fleets
+    from solver.milp.requirements import RequirementError, compile_requirements
 
     varied = _varied(model, varies, samples, MAX_WORLDS, "--robust needs the numbers to vary: --vary PATH=DIST")
     drawn = draws(varied, samples, seed)

@@ -25,12 +25,12 @@ from dataclasses import replace
 
 from planlang import PlanError
 from planlang.edit import Change, EditError, apply, literal_value, locate
-from solver import backends
-from solver.backends import Options
-from solver.compile import Compiled, with_bounds
+from solver.milp import backends
+from solver.milp.backends import Options
+from solver.milp.compile import Compiled, with_bounds
 from solver.semantics.evaluator import evaluate
-from solver.milp import build
-from solver.requirements import compile_requirements
+from solver.milp.formulation import build
+from solver.milp.requirements import compile_requirements
 from solver.solution import BoundValue
 
 STEP = 0.01  # the search for a move that pays starts at 1% of the number (at least one unit)

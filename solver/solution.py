@@ -135,7 +135,7 @@ class SolverInfo(_Result):
     pairs: int  # bucket x configuration pairs a bucket would accept
     columns: int
     rows: int
-    cuts: int = 0  # inequalities added to the LP relaxation before branching (solver/cuts.py)
+    cuts: int = 0  # inequalities added to the LP relaxation before branching (solver/milp/cuts.py)
 
 
 class Solution(_Result):

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 import planlang
 from planlang import PlanError
 from planlang.edit import Change, EditError, apply, literal_value, locate
-from solver.backends import Options
+from solver.milp.backends import Options
 from solver.solution import Solution
 
 DEFAULT_POINTS = 10  # of a range written without a step
@@ -128,7 +128,7 @@ def _base(text: str, path: str):
 
 @functools.lru_cache(maxsize=4)
 def _base_compiled(text: str, path: str):
-    from solver.compile import compile_model
+    from solver.milp.compile import compile_model
 
     return compile_model(_base(text, path))
 
@@ -140,7 +140,7 @@ def _solve_task(shared: tuple[str, str, Options], settings: dict[str, str]) -> P
 
 
 def _solve_point(text: str, path: str, settings: dict[str, str], options: Options) -> Point:
-    from solver.compile import compile_model, with_bounds
+    from solver.milp.compile import compile_model, with_bounds
     from solver.optimize import SolveInputError, solve_compiled
 
     base = _base(text, path)

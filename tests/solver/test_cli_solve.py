@@ -10,7 +10,7 @@ from scenarios import scenario
 from typer.testing import CliRunner
 
 import planlang
-from solver.backends import Options
+from solver.milp.backends import Options
 from solver.cli import app
 from solver.optimize import solve
 
@@ -167,7 +167,7 @@ def test_solve_json_on_bad_input_is_still_an_object(tmp_path: Path):
 
 
 def test_a_time_limit_that_finds_no_catalog_is_an_answer_not_an_internal_error(monkeypatch):
-    from solver import backends
+    from solver.milp import backends
 
     monkeypatch.setattr(backends, "solve", lambda problem, options: backends.Result("no solution"))
     result = runner.invoke(app, ["solve", ASSISTANT, "--time-limit", "1"])

@@ -1,4 +1,4 @@
-"""Cuts (solver/cuts.py): every inequality found, of either shape, holds
+"""Cuts (solver/milp/cuts.py): every inequality found, of either shape, holds
 for every catalog, whatever the relaxation's values it was found at; and a MILP tightened by
 them gives the answers the plain MILP gives, on models where they are found
 and where the relaxation alone proves the best catalog."""
@@ -13,13 +13,13 @@ from scenarios import Size
 from strategies import small_credit_models, small_models
 
 import planlang
-from solver.backends import Options, Result
-from solver.compile import compile_model
-from solver.cuts import Tightened, _Ranks, cliques, separate, tighten
-from solver.heuristic import local_search
-from solver.milp import Pairs, build
+from solver.milp.backends import Options, Result
+from solver.milp.compile import compile_model
+from solver.milp.cuts import Tightened, _Ranks, cliques, separate, tighten
+from solver.milp.heuristic import local_search
+from solver.milp.formulation import Pairs, build
 from solver.optimize import solve
-from solver.requirements import compile_requirements
+from solver.milp.requirements import compile_requirements
 
 
 @st.composite
@@ -139,7 +139,8 @@ def test_a_deadline_during_the_cuts_leaves_the_start_and_the_tightened_bound(mon
     first separation): the relaxation stops, HiGHS has no time left, and
     the answer is the MIP start, feasible, with the relaxation's bound as
     its gap rather than none."""
-    from solver import backends, cuts
+    from solver.milp import cuts
+    from solver.milp import backends
 
     now = [1000.0]
     monkeypatch.setattr(backends.time, "monotonic", lambda: now[0])

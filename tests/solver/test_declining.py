@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 import planlang
 from solver.semantics.buckets import Bucket
 from solver.cli import app
-from solver.compile import compile_model
+from solver.milp.compile import compile_model
 from solver.semantics.configs import Config
 from solver.semantics.evaluator import option as evaluate_option
 from solver.optimize import solve

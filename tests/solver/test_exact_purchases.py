@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import planlang
-from solver.compile import compile_model
+from solver.milp.compile import compile_model
 from solver.optimize import solve
 from solver.semantics.ties import RELATIVE, at_least, at_least_each, grid, grid_each, per_credit, per_credit_each
 from oneuser import only_option

@@ -10,13 +10,13 @@ from scenarios import MEDIUM
 from strategies import small_credit_models, small_models
 
 import planlang
-from solver.backends import Options
-from solver.compile import compile_model
-from solver.enumerate import Scorer
-from solver.heuristic import local_search
-from solver.milp import build
+from solver.milp.backends import Options
+from solver.milp.compile import compile_model
+from solver.milp.enumerate import Scorer
+from solver.milp.heuristic import local_search
+from solver.milp.formulation import build
 from solver.optimize import solve
-from solver.requirements import compile_requirements
+from solver.milp.requirements import compile_requirements
 
 
 def row_violation(problem, values) -> float:

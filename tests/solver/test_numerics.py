@@ -5,7 +5,7 @@ an unlimited quota) has coefficients 1e16 times the others in the fleet and
 margin rows. Scaled by its coefficient, the fleet's real bound fell inside
 the solver's tolerance, and `solve` exited 3 ("the answer does not check
 out"). Such pairs can never be taken by a catalog that meets the row, so the
-MILP fixes them at 0 before scaling (solver/milp.py, _without_impossible)."""
+MILP fixes them at 0 before scaling (solver/milp/formulation.py, _without_impossible)."""
 
 import pytest
 from brute import brute_force

@@ -10,10 +10,10 @@ from conftest import EXAMPLES
 from typer.testing import CliRunner
 
 import planlang
-from solver import backends
-from solver.backends import Options
+from solver.milp import backends
+from solver.milp.backends import Options
 from solver.cli import app
-from solver.compile import compile_model
+from solver.milp.compile import compile_model
 from solver.optimize import solve, solve_compiled
 
 runner = CliRunner()

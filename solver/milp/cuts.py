@@ -1,7 +1,7 @@
 """Cuts: valid inequalities that tighten the MILP's LP relaxation before
 HiGHS branches, found from the relaxation's own solution.
 
-Why. For one user type, the ranking formulation (solver/milp.py) is exact:
+Why. For one user type, the ranking formulation (solver/milp/formulation.py) is exact:
 whatever the offered x, the type's columns describe its choice. The gap of
 the relaxation comes from several types reading one fractional catalog in
 different ways. With two configurations a, a' of plan Q offered at 1/2 each
@@ -51,8 +51,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.backends import FEASIBILITY_TOLERANCE, PROVEN_GAP, Options, Result, highs_model
-from solver.milp import Pairs, Problem
+from solver.milp.backends import FEASIBILITY_TOLERANCE, PROVEN_GAP, Options, Result, highs_model
+from solver.milp.formulation import Pairs, Problem
 
 SUBSET = 6  # fractional configurations of a plan whose subsets are tried
 ROUNDS = 200

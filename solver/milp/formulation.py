@@ -29,7 +29,7 @@ rank the same configurations in the same order share one set of columns
 (see _pairs); the ranking is strict (compile.py), so the offered
 configurations fix every bucket's choice. What is left of the relaxation's
 gap comes from user types reading a fractional catalog differently;
-solver/cuts.py closes most of it before HiGHS branches.
+solver/milp/cuts.py closes most of it before HiGHS branches.
 
 Rows are scaled so their largest coefficient is 1, and the objective so its
 largest is 1: user counts in the hundreds of millions times dollars would
@@ -44,9 +44,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from solver.compile import Compiled
+from solver.milp.compile import Compiled
 from solver.semantics.evaluator import TOLERANCE
-from solver.requirements import Conflicts, Row, objective_on_configs
+from solver.milp.requirements import Conflicts, Row, objective_on_configs
 
 INF = np.inf
 STRICT = 1e-6  # to spare on a `strict` row (scaled: its largest coefficient is 1), ten times the solver's tolerance

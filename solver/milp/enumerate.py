@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.compile import Compiled
-from solver.requirements import Conflicts, Row, objective_on_configs
+from solver.milp.compile import Compiled
+from solver.milp.requirements import Conflicts, Row, objective_on_configs
 
 MAX_CATALOGS = 100_000_000
 BATCH_CELLS = 4_000_000  # buckets x catalogs x plans held at once

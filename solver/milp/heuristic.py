@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.compile import Compiled
-from solver.enumerate import Scorer, options_per_plan
-from solver.requirements import Conflicts, Row
+from solver.milp.compile import Compiled
+from solver.milp.enumerate import Scorer, options_per_plan
+from solver.milp.requirements import Conflicts, Row
 
 STARTS = 4  # the first plan options, then random catalogs (fixed seed)
 MAX_PASSES = 30

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from solver.milp import Problem
+from solver.milp.formulation import Problem
 
 BACKENDS = ("highs", "cbc", "highs-pulp")  # MILP solvers
 SOLVERS = BACKENDS + ("enumerate",)  # what --solver takes: optimize.py tries every catalog itself
@@ -47,8 +47,8 @@ class Options:
     gap: float = 0.0  # relative MIP gap at which the search may stop
     threads: int = 1
     solution_limit: int | None = None  # stop after this many improving catalogs (HiGHS only; deterministic)
-    start: bool = True  # HiGHS starts from the best catalog a local search finds (solver/heuristic.py)
-    cuts: bool = True  # HiGHS starts from a relaxation tightened by cuts (solver/cuts.py)
+    start: bool = True  # HiGHS starts from the best catalog a local search finds (solver/milp/heuristic.py)
+    cuts: bool = True  # HiGHS starts from a relaxation tightened by cuts (solver/milp/cuts.py)
     deadline: float | None = None  # time.monotonic() by which everything solved must end: see started()
 
     def started(self) -> "Options":
@@ -80,7 +80,7 @@ class Result:
     gap: float | None = None
     seconds: float = 0.0
     message: str = ""
-    cuts: int = 0  # valid inequalities added to the relaxation (solver/cuts.py)
+    cuts: int = 0  # valid inequalities added to the relaxation (solver/milp/cuts.py)
 
 
 def solve(problem: Problem, options: Options) -> Result:
@@ -92,7 +92,7 @@ def solve(problem: Problem, options: Options) -> Result:
     if options.backend != "highs":
         result = _pulp(problem, options)
     elif options.cuts and problem.pairs is not None:
-        from solver.cuts import tighten  # cuts.py builds on this module
+        from solver.milp.cuts import tighten  # cuts.py builds on this module
 
         tightened = tighten(problem, options)
         result = tightened.result or tightened.bounded(_highs(tightened.problem, options))

@@ -18,7 +18,7 @@ import numpy as np
 from planlang.format import expr_text
 from planlang.linear import STRUCTURAL, Linear, linearize
 from planlang.model import Require
-from solver.compile import Compiled
+from solver.milp.compile import Compiled
 from solver.semantics.evaluator import TOLERANCE
 
 MAX_COMBINATIONS = 2_000_000
