@@ -2,7 +2,7 @@
 
     python benchmarks/risk.py               # 1,000 samples, and 100 with --reoptimize
 
-Each run is `solver.risk.run` on examples/assistant.plan with two varied
+Each run is `solver.analysis.risk.run` on examples/assistant.plan with two varied
 numbers, timed as the median of --runs, once with jobs=1 (this process)
 and once on a local Dask cluster of every core (its start included), so
 the difference is Dask's overhead (or gain) per sample.
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import planlang
-from solver.risk import run
+from solver.analysis.risk import run
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "assistant.plan"

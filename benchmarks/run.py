@@ -73,7 +73,8 @@ def measure(name: str, runs: int, cbc_limit: float) -> dict:
     from solver.milp.enumerate import count, enumerate_catalogs
     from solver.milp.heuristic import local_search
     from solver.milp.formulation import build
-    from solver.optimize import report
+    from solver.milp.solve import checked
+    from solver.solution.describe import describe
     from solver.milp.requirements import compile_requirements
 
     source = sizes(quick=False)[name]
@@ -87,8 +88,8 @@ def measure(name: str, runs: int, cbc_limit: float) -> dict:
     t_solve, result = median_time(lambda: backends.solve(problem, Options()), runs)
     if result.values is None:
         raise SystemExit(f"{name} is {result.status}: a benchmark needs a catalog to verify")
-    offered = {j for j, c in enumerate(problem.offer) if result.values[c] > 0.5}
-    t_verify, solution = median_time(lambda: report(compiled, offered), runs)
+    offered = problem.offered(result.values)
+    t_verify, solution = median_time(lambda: describe(model, checked(compiled, offered)), runs)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MB (Linux reports KB)
     total = t_parse + t_compile + t_build + t_start + t_solve + t_verify
     row = {

@@ -20,21 +20,21 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "solve": "solver.optimize",
-    "describe": "solver.optimize",
-    "SolveInputError": "solver.optimize",
+    "solve": "solver.analysis.optimize",
+    "describe": "solver.solution.describe",
+    "SolveInputError": "solver.analysis.optimize",
     "Options": "solver.milp.backends",
     "BACKENDS": "solver.milp.backends",
     "SOLVERS": "solver.milp.backends",
-    "Solution": "solver.solution",
+    "Solution": "solver.solution.schema",
     "evaluate": "solver.semantics.evaluator",
     "Evaluation": "solver.semantics.evaluator",
-    "catalog": "solver.choose",
-    "ChoiceError": "solver.choose",
+    "catalog": "solver.solution.choose",
+    "ChoiceError": "solver.solution.choose",
     "compile_model": "solver.milp.compile",
-    "sweep": "solver.whatif",
-    "SweepResult": "solver.whatif",
-    "BoundValue": "solver.solution",
+    "sweep": "solver.analysis.sweep",
+    "SweepResult": "solver.analysis.sweep",
+    "BoundValue": "solver.solution.schema",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from planlang.model import CREDITS, Model
-from solver.solution import PlanResult, Solution
+from solver.solution.schema import PlanResult, Solution
 
 # Currencies whose smallest unit is the unit itself (Stripe's "zero-decimal" list).
 ZERO_DECIMAL = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF",

@@ -228,7 +228,7 @@ def _seed(reply: Reply, seed: int) -> int:
 
 def _workers(reply: Reply, jobs: int | None, scheduler: str | None) -> None:
     """--jobs and --scheduler, checked before any work."""
-    from solver.cluster import ClusterError, check_scheduler
+    from solver.analysis.cluster import ClusterError, check_scheduler
 
     if jobs is not None and jobs < 1:
         raise reply.fail("--jobs must be at least 1")
@@ -265,7 +265,7 @@ def solve(
     """Find the catalog with the best objective, and explain it."""
     from rich.console import Console
 
-    from solver.optimize import SolveInputError, solve as solve_model
+    from solver.analysis.optimize import SolveInputError, solve as solve_model
     from solver.report import print_explained, print_solution
 
     reply = Reply(json_output)
@@ -302,7 +302,7 @@ def _solve_robust(reply: Reply, file: Path, vary: list[str], samples: int, seed:
     from rich.console import Console
 
     from solver.report import print_robust
-    from solver.risk import RiskError, robust
+    from solver.analysis.risk import RiskError, robust
 
     if options.backend not in ("highs", "cbc", "highs-pulp"):
         raise reply.fail("--robust solves one MILP: use --solver highs, cbc or highs-pulp")
@@ -332,9 +332,9 @@ def evaluate_catalog(
     """Evaluate one fully chosen catalog directly from the spec's rules (no MILP)."""
     from rich.console import Console
 
-    from solver.choose import ChoiceError, catalog
+    from solver.solution.choose import ChoiceError, catalog
     from solver.semantics.evaluator import evaluate
-    from solver.optimize import describe
+    from solver.solution.describe import describe
     from solver.report import print_solution
 
     reply = Reply(json_output)
@@ -369,8 +369,8 @@ def sweep(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from planlang.edit import EditError
-    from solver.cluster import ClusterError
-    from solver.whatif import SweepError, sweep as run_sweep
+    from solver.analysis.cluster import ClusterError
+    from solver.analysis.sweep import SweepError, sweep as run_sweep
 
     reply = Reply()
     options = _options(reply, solver_name, time_limit, 0.0)
@@ -407,7 +407,7 @@ def sweep(
         typer.echo(f"wrote {plural(len(result.points), 'point')} to {output}", err=True)
     if report_path is not None:
         from solver.html import render
-        from solver.optimize import solve as solve_model
+        from solver.analysis.optimize import solve as solve_model
 
         reply.write(report_path, render(str(file), solve_model(model, options), result))
         typer.echo(f"wrote {report_path}", err=True)
@@ -471,8 +471,8 @@ def report(
     from pydantic import ValidationError
 
     from solver.html import render
-    from solver.optimize import SolveInputError, solve as solve_model
-    from solver.whatif import SweepResult
+    from solver.analysis.optimize import SolveInputError, solve as solve_model
+    from solver.analysis.sweep import SweepResult
 
     reply = Reply()
     options = _options(reply, solver_name, None, 0.0)
@@ -642,7 +642,8 @@ def export(
     """Write the chosen catalog as Stripe or Lago API requests, or send them."""
     from solver.billing import TARGETS, ExportError, export as requests_for
     from solver.billing_api import KEY_VARIABLE, ApplyError, apply, check_base
-    from solver.optimize import SolveInputError, describe, solve as solve_model
+    from solver.analysis.optimize import SolveInputError, solve as solve_model
+    from solver.solution.describe import describe
 
     reply = Reply()
     if to not in TARGETS:
@@ -659,7 +660,7 @@ def export(
     model, _ = reply.model(file)
     try:
         if solution_file is not None:
-            from solver.choose import ChoiceError, catalog
+            from solver.solution.choose import ChoiceError, catalog
             from solver.semantics.evaluator import evaluate
 
             try:
@@ -734,9 +735,9 @@ def risk(
     from rich.console import Console
     from rich.progress import Progress
 
-    from solver.cluster import ClusterError
+    from solver.analysis.cluster import ClusterError
     from solver.report import print_risk
-    from solver.risk import RiskError, run
+    from solver.analysis.risk import RiskError, run
 
     reply = Reply(json_output)
     _seed(reply, seed)
@@ -761,7 +762,7 @@ def risk(
         typer.echo(f"wrote {output}: {plural(len(rows), 'sample')}", err=True)
     if report_path is not None:
         from solver.html import render_risk
-        from solver.risk import tornado
+        from solver.analysis.risk import tornado
 
         reply.write(report_path, render_risk(str(file), result, *tornado(model, text, result)))
         typer.echo(f"wrote {report_path}", err=True)

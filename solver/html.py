@@ -14,8 +14,8 @@ import html
 from datetime import date
 
 from solver.report import SYMBOLS, amount, count, headline, price
-from solver.solution import Solution
-from solver.whatif import SweepResult
+from solver.solution.schema import Solution
+from solver.analysis.sweep import SweepResult
 
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#9D755D"]
 NONE_COLOR = "#BBBBBB"

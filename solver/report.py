@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planlang.diagnostics import plural
-from solver.solution import PlanResult, Solution
+from solver.solution.schema import PlanResult, Solution
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 BACKEND_NAMES = {"highs": "HiGHS", "cbc": "CBC", "highs-pulp": "HiGHS through PuLP"}

@@ -82,7 +82,7 @@ def edits(paths=None):
 
 def outcome(edit: Edit, seconds: float = 20.0) -> str:
     """"refused", or the status of the solve; raises on an internal error."""
-    from solver.optimize import SolveInputError, solve
+    from solver.analysis.optimize import SolveInputError, solve
 
     try:
         model = planlang.loads(edit.text, f"{edit.example}.plan")

@@ -35,7 +35,7 @@ Rows are scaled so their largest coefficient is 1, and the objective so its
 largest is 1: user counts in the hundreds of millions times dollars would
 otherwise meet tolerances made for numbers near 1. A requirement missed by
 a hair of its size can then pass for met (its miss falls inside the
-solver's tolerance); the evaluator catches it (optimize.solve_compiled).
+solver's tolerance); the evaluator catches it (milp/solve.py).
 """
 
 from __future__ import annotations
@@ -68,8 +68,7 @@ class Constraint:
 @dataclass
 class Problem:
     objective: np.ndarray  # maximize objective @ v
-    objective_scale: float  # objective in the model's units = scale * (objective @ v) + constant
-    objective_constant: float
+    objective_scale: float  # objective in the model's units = scale * (objective @ v)
     lower: np.ndarray
     upper: np.ndarray
     integer: np.ndarray  # bool per column
@@ -82,6 +81,10 @@ class Problem:
     constraints: list[Constraint]
     pairs: "Pairs | None" = None
     hint: set[int] | None = None  # configurations of a catalog meeting every requirement: a MIP start
+
+    def offered(self, values: np.ndarray) -> set[int]:
+        """The catalog a solver's column values stand for: configuration indexes."""
+        return {j for j, column in enumerate(self.offer) if values[column] > 0.5}
 
     def start_values(self, offered: set[int]) -> np.ndarray:
         """Every column's value when `offered` is the catalog: each user type
@@ -319,7 +322,7 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
     STRICT to spare, more than the solver's feasibility tolerance: a
     catalog the solver accepts then meets them as written, though one that
     meets them with less than that to spare is lost (see
-    optimize.solve_compiled)."""
+    milp/solve.py)."""
     J = len(compiled.configs)
     pairs = _pairs(compiled)
     js, run = pairs.config, pairs.run
@@ -431,7 +434,7 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
     start, index, value, row_lower, row_upper = out.csr()
     scale = float(np.max(np.abs(objective), initial=0.0)) or 1.0
     return Problem(
-        objective=objective / scale, objective_scale=scale, objective_constant=0.0,
+        objective=objective / scale, objective_scale=scale,
         lower=lower, upper=upper, integer=integer, start=start, index=index, value=value,
         row_lower=row_lower, row_upper=row_upper, offer=x, constraints=constraints, pairs=pairs,
     )

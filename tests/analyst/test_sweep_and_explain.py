@@ -13,7 +13,7 @@ import planlang
 import solver
 from planlang.edit import Change, EditError, apply, locate
 from solver.cli import app
-from solver.whatif import SweepError, parse_range
+from solver.analysis.sweep import SweepError, parse_range
 
 runner = CliRunner()
 TEAMS = next(p for p in EXAMPLES if p.stem == "teams")
@@ -167,7 +167,7 @@ def test_a_change_is_plain_digits_never_nan_inf_or_exponents(written):
 
 
 def test_a_grid_over_the_limit_is_refused_before_any_work():
-    from solver.whatif import MAX_POINTS, SweepError, sweep
+    from solver.analysis.sweep import MAX_POINTS, SweepError, sweep
 
     with pytest.raises(SweepError, match=f"at most {MAX_POINTS:,}"):
         sweep(ASSISTANT, {"plan.plus.price": "1..1000", "gpu.h100.price": "x0.01..x1 step 0.01"}, jobs=1)

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 import planlang
 from planlang.usage.fit import FitError, fit, number
 from solver.cli import app
-from solver.optimize import solve
+from solver.analysis.optimize import solve
 
 runner = CliRunner()
 ASSISTANT = next(p for p in EXAMPLES if p.stem == "assistant")

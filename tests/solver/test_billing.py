@@ -20,7 +20,7 @@ import planlang
 from planlang.check import magnitude
 from solver.billing import export, import_catalog, stripe_amount
 from solver.cli import app
-from solver.optimize import solve
+from solver.analysis.optimize import solve
 
 runner = CliRunner()
 ASSISTANT = next(p for p in EXAMPLES if p.stem == "assistant")

@@ -14,7 +14,7 @@ from strategies import small_credit_models, small_models
 import planlang
 from planlang.check import catalogs
 from solver.milp.backends import Options
-from solver.optimize import solve
+from solver.analysis.optimize import solve
 
 
 def agree(model, backend: str = "highs"):

@@ -27,14 +27,14 @@ def work(tmp_path, monkeypatch):
 @pytest.fixture
 def no_work(monkeypatch):
     """Fail a test that reaches the solver: its outputs should have been refused before."""
-    import solver.optimize
-    import solver.risk
+    import solver.analysis.optimize
+    import solver.analysis.risk
 
     def refused(*args, **kwargs):
         raise AssertionError("the work started before the output was checked")
 
-    monkeypatch.setattr(solver.optimize, "solve_compiled", refused)
-    monkeypatch.setattr(solver.risk, "run", refused)
+    monkeypatch.setattr(solver.analysis.optimize, "solve_compiled", refused)
+    monkeypatch.setattr(solver.analysis.risk, "run", refused)
 
 
 def _refused(args: list[str], message: str, *untouched: Path) -> None:

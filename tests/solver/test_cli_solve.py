@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import planlang
 from solver.milp.backends import Options
 from solver.cli import app
-from solver.optimize import solve
+from solver.analysis.optimize import solve
 
 runner = CliRunner()
 ASSISTANT = next(str(p) for p in EXAMPLES if p.stem == "assistant")

@@ -13,8 +13,8 @@ import pytest
 from conftest import EXAMPLES
 
 import planlang
-from solver.risk import run as risk
-from solver.whatif import sweep
+from solver.analysis.risk import run as risk
+from solver.analysis.sweep import sweep
 
 ASSISTANT = next(p for p in EXAMPLES if p.stem == "assistant")
 GRID = {"plan.agent.price": "39,49,59,69", "gpu.h100.fleet": "x0.9,x1.1"}

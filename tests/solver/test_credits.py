@@ -15,7 +15,7 @@ from solver.milp.backends import Options
 from solver.cli import app
 from solver.semantics.configs import expand as expand_plans
 from solver.semantics.evaluator import evaluate
-from solver.optimize import solve
+from solver.analysis.optimize import solve
 
 runner = CliRunner()
 ASSISTANT = next(p for p in EXAMPLES if p.stem == "assistant")
@@ -330,7 +330,7 @@ def test_a_credit_or_tier_path_that_names_nothing_says_what_is_there(path, messa
 
 
 def test_sweep_of_the_credit_grant_equals_solving_each_edited_file():
-    from solver.whatif import sweep
+    from solver.analysis.sweep import sweep
 
     result = sweep(CREATIVE, {"plan.standard.credits": "2000..4000 step 1000"}, jobs=1)
     assert [p.settings["plan.standard.credits"] for p in result.points] == ["2000", "3000", "4000"]

@@ -18,7 +18,7 @@ from solver.milp.compile import compile_model
 from solver.milp.cuts import Tightened, _Ranks, cliques, separate, tighten
 from solver.milp.heuristic import local_search
 from solver.milp.formulation import Pairs, build
-from solver.optimize import solve
+from solver.analysis.optimize import solve
 from solver.milp.requirements import compile_requirements
 
 

@@ -20,7 +20,7 @@ from solver.cli import app
 from solver.milp.compile import compile_model
 from solver.semantics.configs import Config
 from solver.semantics.evaluator import option as evaluate_option
-from solver.optimize import solve
+from solver.analysis.optimize import solve
 
 runner = CliRunner()
 ASSISTANT = next(p for p in EXAMPLES if p.stem == "assistant")

@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 
 import planlang
 from solver.milp.compile import compile_model
-from solver.optimize import solve
+from solver.analysis.optimize import solve
 from solver.semantics.ties import RELATIVE, at_least, at_least_each, grid, grid_each, per_credit, per_credit_each
 from oneuser import only_option
 
@@ -93,7 +93,7 @@ segment s { users = 1  buckets = 1  usage msg = 10  value msg = $0.000001 }
 plan p { price = $0.0000021 quota msg = 10 }
 plan q optional { price = $0.000002 quota msg = 10 }
 """
-    from solver.choose import catalog
+    from solver.solution.choose import catalog
     from solver.semantics.evaluator import evaluate
 
     model = planlang.loads(BASE + body)

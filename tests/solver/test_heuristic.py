@@ -15,7 +15,7 @@ from solver.milp.compile import compile_model
 from solver.milp.enumerate import Scorer
 from solver.milp.heuristic import local_search
 from solver.milp.formulation import build
-from solver.optimize import solve
+from solver.analysis.optimize import solve
 from solver.milp.requirements import compile_requirements
 
 

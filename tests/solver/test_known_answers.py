@@ -11,7 +11,7 @@ from solver.semantics.buckets import expand, lognormal_means, uniform_means
 from solver.semantics.configs import expand as expand_plans
 from planlang.economics import economics
 from solver.semantics.evaluator import evaluate
-from solver.optimize import SolveInputError, solve
+from solver.analysis.optimize import SolveInputError, solve
 
 BASE = """
 gpu g { hourly = $3.60/hour }

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import planlang
 from planlang.edit import Change, apply
 from solver.cli import app
-from solver.optimize import solve
+from solver.analysis.optimize import solve
 
 EXAMPLE = {p.stem: p for p in EXAMPLES}
 ASSISTANT_P90 = ("usage message ~ lognormal(median = 60, p90 = 400)",
@@ -75,9 +75,9 @@ def test_a_requirement_missed_by_a_hair_of_its_size_is_not_let_through(text):
 
 
 def test_when_every_catalog_is_too_many_to_try_the_rows_are_held_with_room_to_spare(monkeypatch, tmp_path):
-    import solver.optimize
+    import solver.milp.solve
 
-    monkeypatch.setattr(solver.optimize, "ENUMERATE_AFTER", 0)
+    monkeypatch.setattr(solver.milp.solve, "ENUMERATE_AFTER", 0)
     path = tmp_path / "hair.plan"
     path.write_text(EXAMPLE["support_agent"].read_text().replace(*HAIR))
     found = solve(planlang.load(path))

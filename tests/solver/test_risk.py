@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 import planlang
 from planlang.edit import Change, apply
 from solver.cli import app
-from solver.risk import RiskError, levels, parse_vary, run
+from solver.analysis.risk import RiskError, levels, parse_vary, run
 
 runner = CliRunner()
 ASSISTANT = next(p for p in EXAMPLES if p.stem == "assistant")
@@ -114,7 +114,7 @@ def brute_force_robust(model, text, varied: list[str], samples: int, seed: int):
     from brute import close
     from solver.semantics.configs import expand as expand_plans
     from solver.semantics.evaluator import evaluate
-    from solver.risk import world
+    from solver.analysis.risk import world
 
     parsed = [parse_vary(v, model) for v in varied]
     u = levels(samples, len(parsed), seed)
@@ -141,7 +141,7 @@ def brute_force_robust(model, text, varied: list[str], samples: int, seed: int):
 @settings(max_examples=40)
 @given(small_models())
 def test_robust_equals_brute_force_over_catalogs_and_worlds(model):
-    from solver.risk import robust
+    from solver.analysis.risk import robust
 
     text = planlang.dumps(model)
     model = planlang.loads(text)
@@ -155,8 +155,8 @@ def test_robust_equals_brute_force_over_catalogs_and_worlds(model):
 
 
 def test_robust_with_worlds_like_the_file_is_the_plain_optimum():
-    from solver.optimize import solve
-    from solver.risk import robust
+    from solver.analysis.optimize import solve
+    from solver.analysis.risk import robust
 
     model, text = planlang.load(ASSISTANT), ASSISTANT.read_text()
     found = robust(model, text, ["gpu.rented.hourly=uniform(x1, x1)"], samples=2)
@@ -167,7 +167,7 @@ def test_robust_with_worlds_like_the_file_is_the_plain_optimum():
 
 
 def test_the_report_draws_the_histogram_and_the_tornado(tmp_path):
-    from solver.risk import tornado
+    from solver.analysis.risk import tornado
 
     model, text = planlang.load(ASSISTANT), ASSISTANT.read_text()
     varies = ["gpu.h100.price=uniform(x0.8, x1.5)", "segment.creator.value.message=triangular(x0.7, x1, x1.2)"]
@@ -185,7 +185,7 @@ def test_the_report_draws_the_histogram_and_the_tornado(tmp_path):
 
 
 def solve_margin(model) -> float:
-    from solver.optimize import solve
+    from solver.analysis.optimize import solve
 
     return solve(model).totals.margin
 
@@ -238,12 +238,12 @@ def test_draws_stay_within_what_the_language_allows(tmp_path):
 
 
 def test_a_world_the_language_refuses_is_found_before_any_world_runs(monkeypatch):
-    import solver.risk
+    import solver.analysis.risk
 
     def never(*args, **kwargs):
         raise AssertionError("a world ran")
 
-    monkeypatch.setattr(solver.risk, "fixed_catalog", never)
+    monkeypatch.setattr(solver.analysis.risk, "fixed_catalog", never)
     model, text = planlang.load(ASSISTANT), ASSISTANT.read_text()
     with pytest.raises(RiskError, match="p90 .* is below the median"):
         run(model, text, ["segment.casual.usage.message.median=uniform(100, 900)"], samples=10)

@@ -14,7 +14,7 @@ from solver.milp import backends
 from solver.milp.backends import Options
 from solver.cli import app
 from solver.milp.compile import compile_model
-from solver.optimize import solve, solve_compiled
+from solver.analysis.optimize import solve, solve_compiled
 
 runner = CliRunner()
 ASSISTANT = next(p for p in EXAMPLES if p.stem == "assistant")
@@ -98,7 +98,7 @@ def test_without_a_deadline_the_explanation_is_the_smallest_set():
 
 
 def test_sweep_points_each_get_the_whole_limit(monkeypatch):
-    from solver import optimize
+    from solver.analysis import optimize
 
     seen = []
     real = optimize.solve_compiled

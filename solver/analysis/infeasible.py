@@ -19,7 +19,7 @@ from solver.milp.compile import Compiled
 from solver.semantics.evaluator import evaluate
 from solver.milp.formulation import Constraint, build
 from solver.milp.requirements import Conflicts, Row
-from solver.solution import Conflict
+from solver.solution.schema import Conflict
 
 
 def _feasible(compiled: Compiled, rows, rules, enforce: set[str], options: Options) -> bool:

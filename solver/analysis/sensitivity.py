@@ -31,7 +31,8 @@ from solver.milp.compile import Compiled, with_bounds
 from solver.semantics.evaluator import evaluate
 from solver.milp.formulation import build
 from solver.milp.requirements import compile_requirements
-from solver.solution import BoundValue
+from solver.solution.describe import requirement_results
+from solver.solution.schema import BoundValue
 
 STEP = 0.01  # the search for a move that pays starts at 1% of the number (at least one unit)
 SEARCH = 12  # halvings: the move is found to within 1/4096 of the interval it was bracketed in
@@ -61,8 +62,6 @@ def _moved(compiled: Compiled, source, path: str, value: float) -> Compiled:
 
 
 def _slack(compiled: Compiled, offered: set[int], index: int) -> float:
-    from solver.optimize import requirement_results
-
     catalog = {compiled.configs[j].plan: compiled.configs[j] for j in offered}
     evaluation = evaluate(compiled.model, catalog, compiled.economics, compiled.buckets)
     return requirement_results(evaluation)[index].slack or 0.0

@@ -39,7 +39,7 @@ from planlang import PlanError
 from planlang.edit import COUNTS, Change, EditError, apply, literal_value, locate
 from planlang.model import Model, Range, Usage, Values
 from solver.semantics.buckets import Z90
-from solver.choose import ChoiceError, catalog
+from solver.solution.choose import ChoiceError, catalog
 from solver.semantics.evaluator import evaluate
 from solver.milp.requirements import requirement_text
 
@@ -315,7 +315,7 @@ def _spread(values: np.ndarray) -> dict:
 
 def fixed_catalog(model: Model) -> tuple[list[str], float]:
     """The catalog `solve` picks, as `eval --choose` choices, and its objective."""
-    from solver.optimize import solve
+    from solver.analysis.optimize import solve
 
     solution = solve(model)
     if not solution.solved:
@@ -402,8 +402,8 @@ def _parsed(text: str, path: str) -> Model:
 
 
 def _world_task(shared: tuple, values: list[float]) -> Sample:
-    """One sampled world, as solver.cluster runs it."""
-    from solver.optimize import solve
+    """One sampled world, as solver.analysis.cluster runs it."""
+    from solver.analysis.optimize import solve
 
     text, path, varied, choices, reoptimize = shared
     model = _parsed(text, path)
@@ -449,7 +449,7 @@ def run(model: Model, text: str, varies: list[str], samples: int = 100, seed: in
         reoptimize: bool = False, progress=None, jobs: int | None = 1, scheduler: str | None = None) -> Risk:
     """The fixed catalog in `samples` sampled worlds; on Dask with `jobs`
     local processes (1: here) or the cluster at `scheduler`."""
-    from solver.cluster import run_all
+    from solver.analysis.cluster import run_all
 
     varied = _varied(model, varies, samples, MAX_SAMPLES, "name at least one number to vary: --vary PATH=DIST")
     drawn = draws(varied, samples, seed)

@@ -26,7 +26,7 @@ import planlang
 from planlang import PlanError
 from planlang.edit import Change, EditError, apply, literal_value, locate
 from solver.milp.backends import Options
-from solver.solution import Solution
+from solver.solution.schema import Solution
 
 DEFAULT_POINTS = 10  # of a range written without a step
 MAX_POINTS = 10_000  # in a whole grid: each point is a solve, and every one is kept
@@ -134,14 +134,14 @@ def _base_compiled(text: str, path: str):
 
 
 def _solve_task(shared: tuple[str, str, Options], settings: dict[str, str]) -> Point:
-    """One point, as solver.cluster runs it: (text, path, options) shared."""
+    """One point, as solver.analysis.cluster runs it: (text, path, options) shared."""
     text, path, options = shared
     return _solve_point(text, path, settings, options)
 
 
 def _solve_point(text: str, path: str, settings: dict[str, str], options: Options) -> Point:
     from solver.milp.compile import compile_model, with_bounds
-    from solver.optimize import SolveInputError, solve_compiled
+    from solver.analysis.optimize import SolveInputError, solve_compiled
 
     base = _base(text, path)
     changes = {p: Change.parse(c) for p, c in settings.items()}
@@ -183,7 +183,7 @@ def sweep(file: str | Path, settings: dict[str, str | Iterable], *, text: str | 
         raise SweepError(f"the grid has {size:,} points ({' x '.join(str(len(a.changes)) for a in axes)}); "
                          f"at most {MAX_POINTS:,}: use larger steps or fewer --set")
     grid = [dict(zip([a.path for a in axes], combo)) for combo in itertools.product(*(a.changes for a in axes))]
-    from solver.cluster import run_all
+    from solver.analysis.cluster import run_all
 
     points = run_all(_solve_task, (text, path, options or Options()), grid, jobs=jobs, scheduler=scheduler,
                      on_done=on_point)
