@@ -266,7 +266,7 @@ def solve(
     from rich.console import Console
 
     from solver.analysis.optimize import SolveInputError, solve as solve_model
-    from solver.report import print_explained, print_solution
+    from solver.views.terminal import print_explained, print_solution
 
     reply = Reply(json_output)
     options = _options(reply, solver_name, time_limit, gap).started()  # a deadline for the whole command
@@ -301,7 +301,7 @@ def _solve_robust(reply: Reply, file: Path, vary: list[str], samples: int, seed:
 
     from rich.console import Console
 
-    from solver.report import print_robust
+    from solver.views.terminal import print_robust
     from solver.analysis.risk import RiskError, robust
 
     if options.backend not in ("highs", "cbc", "highs-pulp"):
@@ -335,7 +335,7 @@ def evaluate_catalog(
     from solver.solution.choose import ChoiceError, catalog
     from solver.semantics.evaluator import evaluate
     from solver.solution.describe import describe
-    from solver.report import print_solution
+    from solver.views.terminal import print_solution
 
     reply = Reply(json_output)
     model, _ = reply.model(file)
@@ -406,7 +406,7 @@ def sweep(
                     else _csv(result.records()))
         typer.echo(f"wrote {plural(len(result.points), 'point')} to {output}", err=True)
     if report_path is not None:
-        from solver.html import render
+        from solver.views.html import render
         from solver.analysis.optimize import solve as solve_model
 
         reply.write(report_path, render(str(file), solve_model(model, options), result))
@@ -417,7 +417,7 @@ def _print_sweep(result) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from solver.report import amount
+    from solver.views.terminal import amount
 
     table = Table(title=f"Sweep of {', '.join(a.path for a in result.axes)}", title_justify="left")
     for column in [a.path for a in result.axes] + ["status", "margin", "catalog"]:
@@ -436,7 +436,7 @@ def _print_sweep(result) -> None:
 
 def _offer(name: str, plan, currency: str) -> str:
     """'business $50 (agent_run 100, overage.agent_run 0.75)': the price and the other open choices."""
-    from solver.report import count, price
+    from solver.views.terminal import count, price
 
     def shown(label: str, value: float | None) -> str:
         if value is None:
@@ -470,7 +470,7 @@ def report(
     """Write one self-contained HTML page with charts of the optimal catalog."""
     from pydantic import ValidationError
 
-    from solver.html import render
+    from solver.views.html import render
     from solver.analysis.optimize import SolveInputError, solve as solve_model
     from solver.analysis.sweep import SweepResult
 
@@ -640,8 +640,8 @@ def export(
     api_base: Annotated[Optional[str], typer.Option("--api-base", help="The API's address (default the target's own).")] = None,
 ) -> None:
     """Write the chosen catalog as Stripe or Lago API requests, or send them."""
-    from solver.billing import TARGETS, ExportError, export as requests_for
-    from solver.billing_api import KEY_VARIABLE, ApplyError, apply, check_base
+    from solver.billing.export import TARGETS, ExportError, export as requests_for
+    from solver.billing.api import KEY_VARIABLE, ApplyError, apply, check_base
     from solver.analysis.optimize import SolveInputError, solve as solve_model
     from solver.solution.describe import describe
 
@@ -699,7 +699,7 @@ def import_(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the plans to this file (else print them).")] = None,
 ) -> None:
     """Read a catalog back from Stripe or Lago requests, as plan blocks."""
-    from solver.billing import TARGETS, ExportError, import_catalog
+    from solver.billing.export import TARGETS, ExportError, import_catalog
 
     reply = Reply()
     if from_ not in TARGETS:
@@ -736,7 +736,7 @@ def risk(
     from rich.progress import Progress
 
     from solver.analysis.cluster import ClusterError
-    from solver.report import print_risk
+    from solver.views.terminal import print_risk
     from solver.analysis.risk import RiskError, run
 
     reply = Reply(json_output)
@@ -761,7 +761,7 @@ def risk(
         _write_rows(reply, output, rows)
         typer.echo(f"wrote {output}: {plural(len(rows), 'sample')}", err=True)
     if report_path is not None:
-        from solver.html import render_risk
+        from solver.views.html import render_risk
         from solver.analysis.risk import tornado
 
         reply.write(report_path, render_risk(str(file), result, *tornado(model, text, result)))

@@ -18,7 +18,7 @@ from typing_extensions import NotRequired, Required, is_typeddict
 
 import planlang
 from planlang.check import magnitude
-from solver.billing import export, import_catalog, stripe_amount
+from solver.billing.export import export, import_catalog, stripe_amount
 from solver.cli import app
 from solver.analysis.optimize import solve
 
@@ -404,11 +404,11 @@ class _Odd:
 ])
 @pytest.mark.parametrize("target", ["stripe", "lago"])
 def test_apply_against_an_unhealthy_server_is_a_clear_error(monkeypatch, mode, message, target):
-    import solver.billing_api
+    import solver.billing.api
 
     if target == "lago" and mode == "no id":
         message = "without an lago_id"
-    monkeypatch.setattr(solver.billing_api, "TIMEOUT", 0.5)
+    monkeypatch.setattr(solver.billing.api, "TIMEOUT", 0.5)
     monkeypatch.setenv("STRIPE_API_KEY" if target == "stripe" else "LAGO_API_KEY", "sk_test_local")
     server = _Odd(mode)
     try:
@@ -427,14 +427,14 @@ def test_apply_refuses_an_address_that_is_no_url(monkeypatch, base):
 
 
 def test_apply_reads_every_page_of_a_stripe_list(billing, monkeypatch):
-    import solver.billing_api
+    import solver.billing.api
 
     state, address = billing
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_local")
     first = runner.invoke(app, ["export", str(ASSISTANT), "--to", "stripe", "--apply", "--yes", "--api-base", address])
     assert first.exit_code == 0, first.output
     assert len(state.meters) > 1
-    monkeypatch.setattr(solver.billing_api, "PAGE", 1)  # one meter a page: the last ones are on later pages
+    monkeypatch.setattr(solver.billing.api, "PAGE", 1)  # one meter a page: the last ones are on later pages
     before = len(state.creates())
     again = runner.invoke(app, ["export", str(ASSISTANT), "--to", "stripe", "--apply", "--yes", "--api-base", address])
     assert again.exit_code == 0, again.output

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from datetime import date
 
-from solver.report import SYMBOLS, amount, count, headline, price
+from solver.views.terminal import SYMBOLS, amount, count, headline, price
 from solver.solution.schema import Solution
 from solver.analysis.sweep import SweepResult
 
