@@ -30,7 +30,8 @@ from scenarios import LARGE, LARGE_CREDITS
 
 import planlang
 from solver.milp import backends
-from solver.milp.backends import Options
+from solver.milp.options import Options
+from solver.milp.highs import highs_model
 from solver.milp.compile import compile_model
 from solver.milp.heuristic import local_search
 from solver.milp.formulation import build
@@ -44,7 +45,7 @@ def measure(text: str, runs: int) -> dict:
     started = time.perf_counter()
     problem.hint = local_search(compiled, rows, rules)
     start = time.perf_counter() - started
-    relaxation = backends.highs_model(problem, Options(), relaxed=True)
+    relaxation = highs_model(problem, Options(), relaxed=True)
     relaxation.run()
     root = relaxation.getInfo().objective_function_value
     out = {"start": start}

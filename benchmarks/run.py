@@ -68,7 +68,7 @@ def measure(name: str, runs: int, cbc_limit: float) -> dict:
     import planlang
     from planlang.check import catalogs
     from solver.milp import backends
-    from solver.milp.backends import Options
+    from solver.milp.options import Options
     from solver.milp.compile import compile_model
     from solver.milp.enumerate import count, enumerate_catalogs
     from solver.milp.heuristic import local_search

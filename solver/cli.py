@@ -209,7 +209,7 @@ def fmt(
 
 
 def _options(reply: Reply, solver_name: str, time_limit: float | None, gap: float):
-    from solver.milp.backends import SOLVERS, Options
+    from solver.milp.options import SOLVERS, Options
 
     if solver_name not in SOLVERS:
         raise reply.fail(f"unknown solver '{solver_name}'; choose one of {', '.join(SOLVERS)}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from planlang.linear import linearize
 from solver.milp import backends
-from solver.milp.backends import Options
+from solver.milp.options import Options
 from solver.milp.compile import Compiled
 from solver.semantics.evaluator import evaluate
 from solver.milp.formulation import Constraint, build

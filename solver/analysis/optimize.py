@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from planlang.check import catalogs
 from planlang.model import Model
-from solver.milp.backends import BACKENDS, Options
+from solver.milp.options import BACKENDS, Options
 from solver.milp.compile import Compiled, compile_model
 from solver.milp.enumerate import TooManyCatalogs
 from solver.milp.requirements import RequirementError, compile_requirements

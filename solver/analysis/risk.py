@@ -531,7 +531,7 @@ def robust(model: Model, text: str, varies: list[str], samples: int = 20, seed: 
     from dataclasses import replace
 
     from solver.milp import backends
-    from solver.milp.backends import Options
+    from solver.milp.options import Options
     from solver.milp.compile import compile_model
     from solver.milp.formulation import Fleet, build, fleets
     from solver.milp.requirements import RequirementError, compile_requirements

@@ -26,7 +26,7 @@ from dataclasses import replace
 from planlang import PlanError
 from planlang.edit import Change, EditError, apply, literal_value, locate
 from solver.milp import backends
-from solver.milp.backends import Options
+from solver.milp.options import Options
 from solver.milp.compile import Compiled, with_bounds
 from solver.semantics.evaluator import evaluate
 from solver.milp.formulation import build

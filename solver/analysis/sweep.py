@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 import planlang
 from planlang import PlanError
 from planlang.edit import Change, EditError, apply, literal_value, locate
-from solver.milp.backends import Options
+from solver.milp.options import Options
 from solver.solution.schema import Solution
 
 DEFAULT_POINTS = 10  # of a range written without a step

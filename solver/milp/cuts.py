@@ -51,7 +51,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.milp.backends import FEASIBILITY_TOLERANCE, PROVEN_GAP, Options, Result, highs_model
+from solver.milp.highs import highs_model
+from solver.milp.options import FEASIBILITY_TOLERANCE, PROVEN_GAP, Options, Result
 from solver.milp.formulation import Pairs, Problem
 
 SUBSET = 6  # fractional configurations of a plan whose subsets are tried

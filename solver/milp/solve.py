@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 
 from solver.milp import backends
-from solver.milp.backends import Options
+from solver.milp.options import Options
 from solver.milp.compile import Compiled, assign
 from solver.milp.enumerate import TooManyCatalogs, count, enumerate_catalogs
 from solver.milp.formulation import build

@@ -13,7 +13,7 @@ from strategies import small_credit_models, small_models
 
 import planlang
 from planlang.check import catalogs
-from solver.milp.backends import Options
+from solver.milp.options import Options
 from solver.analysis.optimize import solve
 
 

@@ -10,7 +10,7 @@ from scenarios import scenario
 from typer.testing import CliRunner
 
 import planlang
-from solver.milp.backends import Options
+from solver.milp.options import Options
 from solver.cli import app
 from solver.analysis.optimize import solve
 

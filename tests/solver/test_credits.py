@@ -11,7 +11,7 @@ from oneuser import BASE, only_option
 from typer.testing import CliRunner
 
 import planlang
-from solver.milp.backends import Options
+from solver.milp.options import Options
 from solver.cli import app
 from solver.semantics.configs import expand as expand_plans
 from solver.semantics.evaluator import evaluate

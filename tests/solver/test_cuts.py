@@ -14,6 +14,7 @@ from strategies import small_credit_models, small_models
 
 import planlang
 from solver.milp.backends import Options, Result
+from solver.milp.highs import highs_model
 from solver.milp.compile import compile_model
 from solver.milp.cuts import Tightened, _Ranks, cliques, separate, tighten
 from solver.milp.heuristic import local_search
@@ -157,7 +158,7 @@ def test_a_deadline_during_the_cuts_leaves_the_start_and_the_tightened_bound(mon
     result = backends.solve(problem, Options(time_limit=60).started())
     assert result.status == "feasible" and result.cuts > 0
     assert result.objective == pytest.approx(problem.objective @ problem.start_values(problem.hint))
-    relaxation = backends.highs_model(problem, Options(), relaxed=True)
+    relaxation = highs_model(problem, Options(), relaxed=True)
     relaxation.run()  # the only bound found before the deadline: the cuts' round never ended
     assert result.bound == pytest.approx(relaxation.getInfo().objective_function_value, rel=1e-9)
     assert result.gap == pytest.approx(result.bound / result.objective - 1, rel=1e-9) and result.gap > 0

@@ -10,7 +10,7 @@ from scenarios import MEDIUM
 from strategies import small_credit_models, small_models
 
 import planlang
-from solver.milp.backends import Options
+from solver.milp.options import Options
 from solver.milp.compile import compile_model
 from solver.milp.enumerate import Scorer
 from solver.milp.heuristic import local_search

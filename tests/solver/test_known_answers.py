@@ -6,7 +6,7 @@ import math
 import pytest
 
 import planlang
-from solver.milp.backends import Options
+from solver.milp.options import Options
 from solver.semantics.buckets import expand, lognormal_means, uniform_means
 from solver.semantics.configs import expand as expand_plans
 from planlang.economics import economics

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import planlang
 from solver.milp import backends
-from solver.milp.backends import Options
+from solver.milp.options import Options
 from solver.cli import app
 from solver.milp.compile import compile_model
 from solver.analysis.optimize import solve, solve_compiled
@@ -35,14 +35,14 @@ def clock(monkeypatch):
 
 
 def jump_after_first_solve(monkeypatch, clock) -> None:
-    real = backends._highs
+    real = backends.solve_highs
 
     def first_then_late(problem, options):
         result = real(problem, options)
         clock.jump()
         return result
 
-    monkeypatch.setattr(backends, "_highs", first_then_late)
+    monkeypatch.setattr(backends, "solve_highs", first_then_late)
 
 
 def test_the_deadline_is_set_once_and_shared(clock):

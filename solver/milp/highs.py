@@ -1,0 +1,141 @@
+"""HiGHS through highspy's array API: the whole model is handed over at
+once, which takes milliseconds where building it row by row through a
+modelling layer takes seconds.
+
+Solver libraries write to the process's standard output from C code
+(highspy 1.16 prints a banner when the first Highs object is made, whatever
+its options, and output_flag only quiets it afterwards): solver objects are
+made under `silenced()`, so that what a command prints on stdout (a JSON
+document, say) is all it prints.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import sys
+from contextlib import contextmanager
+
+import numpy as np
+
+from solver.milp.formulation import Problem
+from solver.milp.options import FEASIBILITY_TOLERANCE, PROVEN_GAP, SMALL_COEFFICIENT, Options, Result
+
+@contextmanager
+def silenced():
+    """File descriptor 1 points at the null device while the block runs:
+    what C code (or a child process) writes to standard output is dropped,
+    at the level print() and Python's sys.stdout never see."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no standard output to guard
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    try:
+        yield
+    finally:
+        _flush_c_stdio()  # what C buffered goes to the null device too, not later to the real stdout
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
+def _flush_c_stdio() -> None:
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):  # no C library to ask (not a POSIX system)
+        pass
+
+
+# ---- HiGHS ---------------------------------------------------------------------
+
+
+def _highs_status():
+    import highspy
+
+    s = highspy.HighsModelStatus
+    return {
+        s.kOptimal: "optimal",
+        s.kInfeasible: "infeasible",
+        s.kUnboundedOrInfeasible: "infeasible",  # every column is bounded but the elastic slacks
+        s.kUnbounded: "unbounded",
+        s.kTimeLimit: "limit",
+        s.kIterationLimit: "limit",
+        s.kSolutionLimit: "limit",
+        s.kInterrupt: "limit",
+        s.kObjectiveBound: "limit",
+        s.kObjectiveTarget: "limit",
+        s.kMemoryLimit: "limit",
+    }
+
+
+def highs_model(problem: Problem, options: Options, relaxed: bool = False):
+    """A highspy.Highs holding `problem` (its LP relaxation when `relaxed`),
+    with the options' tolerances and time left."""
+    import highspy
+
+    with silenced():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", options.threads)
+    h.setOptionValue("mip_rel_gap", options.gap)
+    h.setOptionValue("mip_feasibility_tolerance", FEASIBILITY_TOLERANCE)
+    h.setOptionValue("primal_feasibility_tolerance", FEASIBILITY_TOLERANCE)
+    h.setOptionValue("small_matrix_value", SMALL_COEFFICIENT)
+    if options.seconds_left() is not None:
+        h.setOptionValue("time_limit", float(options.seconds_left()))
+    if options.solution_limit is not None:
+        h.setOptionValue("mip_max_improving_sols", int(options.solution_limit))
+    lp = highspy.HighsLp()
+    lp.num_col_ = problem.columns
+    lp.num_row_ = problem.rows
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = problem.objective
+    lp.col_lower_ = np.where(np.isinf(problem.lower), -highspy.kHighsInf, problem.lower)
+    lp.col_upper_ = np.where(np.isinf(problem.upper), highspy.kHighsInf, problem.upper)
+    lp.row_lower_ = np.where(np.isinf(problem.row_lower), -highspy.kHighsInf, problem.row_lower)
+    lp.row_upper_ = np.where(np.isinf(problem.row_upper), highspy.kHighsInf, problem.row_upper)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = problem.columns
+    lp.a_matrix_.num_row_ = problem.rows
+    lp.a_matrix_.start_ = problem.start.astype(np.int32)
+    lp.a_matrix_.index_ = problem.index.astype(np.int32)
+    lp.a_matrix_.value_ = problem.value
+    if problem.integer.any() and not relaxed:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in problem.integer]
+    h.passModel(lp)
+    return h
+
+
+def solve_highs(problem: Problem, options: Options) -> Result:
+    import highspy
+
+    h = highs_model(problem, options)
+    if problem.hint is not None:  # a first incumbent
+        start = highspy.HighsSolution()
+        start.col_value = problem.start_values(problem.hint)
+        start.value_valid = True
+        h.setSolution(start)
+    h.run()
+    status = _highs_status().get(h.getModelStatus(), "error")
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # feasible
+    if status == "limit":
+        status = "feasible" if has_solution else "no solution"
+    if status not in ("optimal", "feasible"):
+        return Result(status, message=h.modelStatusToString(h.getModelStatus()))
+    values = np.array(h.getSolution().col_value)
+    objective = float(info.objective_function_value)
+    integer = problem.integer.any()
+    bound = float(info.mip_dual_bound) if integer else objective
+    gap = float(info.mip_gap) if integer else 0.0
+    if not math.isfinite(gap):
+        gap = None
+    elif status == "optimal" and gap > PROVEN_GAP:
+        status = "feasible"  # stopped by the --gap the user allowed: good, not proven best
+    return Result(status, values, objective, bound, gap)
