@@ -445,11 +445,6 @@ class Plan(Block):
         return next((i for i in self.items if isinstance(i, Overage) and i.resource.name == CREDITS), None)
 
     @property
-    def uses_credits(self) -> bool:
-        return (self.credits is not None or bool(self.rates) or self.credit_pack is not None
-                or self.credit_overage is not None)
-
-    @property
     def feature_names(self) -> list[str]:
         return [ref.name for i in self.items if isinstance(i, Features) for ref in i.names]
 

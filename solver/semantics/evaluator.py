@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from planlang.linear import STRUCTURAL, Figure, Linear, linearize
-from planlang.model import Model, Negate, Percent, Require
+from planlang.model import Model, Require
 from solver.semantics.buckets import Bucket, expand
 from solver.semantics.configs import Config, Tiers
 from planlang.economics import Economics, economics
@@ -529,8 +529,3 @@ def _check(require: Require, ev: Evaluation, model: Model, population: float) ->
     slack = TOLERANCE * max(1.0, size_left, size_right)
     holds = {">=": difference >= -slack, "<=": difference <= slack, "==": abs(difference) <= slack}[require.op]
     return RequirementCheck(require, left, right, holds, share=share)
-
-
-def is_percent(require: Require) -> bool:
-    right = require.right
-    return isinstance(right, Percent) or (isinstance(right, Negate) and isinstance(right.operand, Percent))

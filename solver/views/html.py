@@ -11,7 +11,6 @@ objective, the totals and each plan's price and users along the swept axis.
 from __future__ import annotations
 
 import html
-from datetime import date
 
 from solver.views.terminal import SYMBOLS, amount, count, headline, price
 from solver.solution.schema import Solution
@@ -233,7 +232,7 @@ def _page(path: str, parts: list[str]) -> str:
     return (f"<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>planlang report: "
             f"{html.escape(path)}</title><style>{STYLE}</style>"
             f"<script>{get_plotlyjs()}</script></head><body>{''.join(parts)}"
-            f"<p class=note>Made by planlang on {date.today().isoformat()}.</p></body></html>\n")
+            "<p class=note>Made by planlang.</p></body></html>\n")
 
 
 def render_risk(path: str, risk, base: float, swings) -> str:

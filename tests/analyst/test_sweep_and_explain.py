@@ -182,3 +182,15 @@ def test_sweep_options_are_checked_first(args, message):
     assistant = next(p for p in EXAMPLES if p.stem == "assistant")
     result = runner.invoke(app, ["sweep", str(assistant), *args])
     assert result.exit_code == 2 and message in result.stderr, result.output
+
+
+def test_the_same_file_gives_the_same_report(tmp_path):
+    teams = str(next(p for p in EXAMPLES if p.stem == "teams"))
+    pages = []
+    for name in ("a.html", "b.html"):
+        assert runner.invoke(app, ["report", teams, "-o", str(tmp_path / name)]).exit_code == 0
+        pages.append((tmp_path / name).read_bytes())
+    assert pages[0] == pages[1]
+    import datetime
+
+    assert datetime.date.today().isoformat().encode() not in pages[0]  # no date stamped in it
