@@ -371,6 +371,7 @@ def sweep(
     from planlang.edit import EditError
     from solver.analysis.cluster import ClusterError
     from solver.analysis.sweep import SweepError, sweep as run_sweep
+    from solver.views.terminal import print_sweep
 
     reply = Reply()
     options = _options(reply, solver_name, time_limit, 0.0)
@@ -400,7 +401,7 @@ def sweep(
                                on_point=advance)
         except (SweepError, EditError, ClusterError) as error:
             raise reply.fail(f"{file}: {error}")
-    _print_sweep(result)
+    print_sweep(Console(), result)
     if output is not None:
         reply.write(output, result.model_dump_json(indent=2) + "\n" if output.suffix.lower() == ".json"
                     else _csv(result.records()))
@@ -411,41 +412,6 @@ def sweep(
 
         reply.write(report_path, render(str(file), solve_model(model, options), result))
         typer.echo(f"wrote {report_path}", err=True)
-
-
-def _print_sweep(result) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from solver.views.terminal import amount
-
-    table = Table(title=f"Sweep of {', '.join(a.path for a in result.axes)}", title_justify="left")
-    for column in [a.path for a in result.axes] + ["status", "margin", "catalog"]:
-        table.add_column(column)
-    for point in result.points:
-        solution = point.solution
-        cells = [point.settings[a.path] for a in result.axes]
-        if solution is None or not solution.solved:
-            cells += [solution.status if solution else "error", "", point.error or (solution.message or "")]
-        else:
-            cells += [solution.status, amount(solution.totals.margin, solution.currency),
-                      "; ".join(_offer(n, p, solution.currency) for n, p in solution.plans.items() if p.offered)]
-        table.add_row(*cells)
-    Console().print(table)
-
-
-def _offer(name: str, plan, currency: str) -> str:
-    """'business $50 (agent_run 100, overage.agent_run 0.75)': the price and the other open choices."""
-    from solver.views.terminal import count, price
-
-    def shown(label: str, value: float | None) -> str:
-        if value is None:
-            return "unlimited"
-        return price(value, currency) if label.startswith(("overage", "pack")) else count(value)
-
-    rest = [f"{label.removeprefix('quota.')} {shown(label, v)}" for label, v in plan.choices.items()
-            if label != "price"]
-    return f"{name} {price(plan.price, currency)}" + (f" ({', '.join(rest)})" if rest else "")
 
 
 def _csv(rows: list[dict]) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import html
 
-from solver.views.terminal import SYMBOLS, amount, count, headline, price
+from solver.views.numbers import SYMBOLS, amount, choice, count, price
+from solver.views.terminal import headline
 from solver.solution.schema import Solution
 from solver.analysis.sweep import SweepResult
 
@@ -168,7 +169,7 @@ def _catalog_rows(solution: Solution) -> str:
         if not plan.offered:
             rows.append(f"<tr><td>{html.escape(name)}</td><td colspan=5>not offered</td></tr>")
             continue
-        choices = ", ".join(f"{k} = {count(v) if v is not None else 'unlimited'}" for k, v in plan.choices.items())
+        choices = ", ".join(f"{k} = {choice(k, v, solution.currency)}" for k, v in plan.choices.items())
         rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in (
             name, price(plan.price, solution.currency), count(plan.users), amount(plan.revenue, solution.currency),
             amount(plan.margin, solution.currency), choices or "—")) + "</tr>")
@@ -200,7 +201,7 @@ border-bottom: 1px solid #ddd; text-align: left; } .note { color: #555; }
 
 def render(path: str, solution: Solution, sweep: SweepResult | None = None) -> str:
     """The whole page."""
-    parts = [f"<h1>{html.escape(path)}</h1>", f"<p>{html.escape(headline(path, solution))}</p>"]
+    parts = [f"<h1>{html.escape(path)}</h1>", f"<p>{html.escape(headline(path, solution, timed=False))}</p>"]
     if solution.solved:
         parts += ["<h2>Catalog</h2>",
                   "<table><tr><th>plan</th><th>price</th><th>users</th><th>revenue</th><th>margin</th>"

@@ -2,62 +2,19 @@
 
 from __future__ import annotations
 
-import math
-
 from rich.console import Console
 from rich.table import Table
 
 from planlang.diagnostics import plural
 from solver.solution.schema import PlanResult, Solution
+from solver.views.numbers import amount, cents, choice, count, percent, price
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 BACKEND_NAMES = {"highs": "HiGHS", "cbc": "CBC", "highs-pulp": "HiGHS through PuLP"}
 
 
-def _with_symbol(text: str, currency: str) -> str:
-    negative = text.startswith("-")
-    text = text.lstrip("-")
-    symbol = SYMBOLS.get(currency)
-    body = f"{symbol}{text}" if symbol else f"{text} {currency}"
-    return f"-{body}" if negative else body
-
-
-def price(value: float | None, currency: str) -> str:
-    """Exact: a price as the file would write it ($8, $0.049)."""
-    if value is None:
-        return "—"
-    return _with_symbol(f"{value:,.4f}".rstrip("0").rstrip("."), currency)
-
-
-def cents(value: float, currency: str) -> str:
-    """Money per user, always with its cents ($35.50); an amount below a
-    cent keeps the digits that show it ($0.004)."""
-    if value != 0 and abs(value) < 0.005:
-        return price(value, currency)
-    return _with_symbol(f"{value:,.2f}", currency)
-
-
-def amount(value: float, currency: str) -> str:
-    """Compact: a monthly total ($213.96M)."""
-    return _with_symbol(count(value, 2), currency)
-
-
-def count(value: float, digits: int = 1) -> str:
-    if math.isinf(value):
-        return "unlimited"
-    for limit, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K")):
-        if abs(value) >= limit:
-            return f"{value / unit:,.{digits}f}{suffix}"
-    if value == int(value):
-        return f"{int(value):,}"
-    return f"{value:,.{digits}f}"
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def headline(path: str, solution: Solution) -> str:
+def headline(path: str, solution: Solution, timed: bool = True) -> str:
+    """`FILE: optimal: margin $213.96M (gap 0%), best of 9,450 catalogs, 0.03 s with HiGHS`
+    (without the seconds when not `timed`: a page that is the same for the same file)."""
     info = solution.solver
     if not solution.solved:
         if solution.objective is not None and any(p.offered for p in solution.plans.values()):
@@ -67,8 +24,8 @@ def headline(path: str, solution: Solution) -> str:
     gap = "" if solution.gap is None else f" (gap {solution.gap * 100:.2g}%)"
     where = ""
     if info is not None:
-        where = (f", best of {info.catalogs:,} catalogs, {info.seconds:.2f} s with "
-                 f"{BACKEND_NAMES.get(info.backend, info.backend)}")
+        seconds = f"{info.seconds:.2f} s " if timed else ""
+        where = f", best of {info.catalogs:,} catalogs, {seconds}with {BACKEND_NAMES.get(info.backend, info.backend)}"
     return f"{path}: {solution.status}: {goal}{gap}{where}"
 
 
@@ -314,6 +271,31 @@ def print_explained(console: Console, solution: Solution) -> None:
                       "smallest move that lets a better catalog in (re-solved).", highlight=False)
 
 
+def offer(name: str, plan: PlanResult, currency: str) -> str:
+    """'business $50 (agent_run 100, overage.agent_run $0.75)': the price and
+    the other open choices, each written by its kind."""
+    rest = [f"{label.removeprefix('quota.')} {choice(label, v, currency)}" for label, v in plan.choices.items()
+            if label != "price"]
+    return f"{name} {price(plan.price, currency)}" + (f" ({', '.join(rest)})" if rest else "")
+
+
+def print_sweep(console: Console, result) -> None:
+    """`planlang sweep`: each point's settings, status, margin and catalog."""
+    table = Table(title=f"Sweep of {', '.join(a.path for a in result.axes)}", title_justify="left")
+    for column in [a.path for a in result.axes] + ["status", "margin", "catalog"]:
+        table.add_column(column)
+    for point in result.points:
+        solution = point.solution
+        cells = [point.settings[a.path] for a in result.axes]
+        if solution is None or not solution.solved:
+            cells += [solution.status if solution else "error", "", point.error or (solution.message or "")]
+        else:
+            cells += [solution.status, amount(solution.totals.margin, solution.currency),
+                      "; ".join(offer(n, p, solution.currency) for n, p in solution.plans.items() if p.offered)]
+        table.add_row(*cells)
+    console.print(table)
+
+
 def print_risk(console: Console, path: str, risk) -> None:
     """`planlang risk`: the spread of margin and revenue over the sampled
     worlds, how often requirements break, which segments lose money."""
@@ -366,6 +348,6 @@ def print_robust(console: Console, path: str, robust) -> None:
                       f"breaking a requirement in {robust.nominal_infeasible} of the worlds")
     table = Table(title="Robust catalog (eval --choose)", title_justify="left")
     table.add_column("choice")
-    for choice in robust.choices:
-        table.add_row(choice)
+    for chosen in robust.choices:
+        table.add_row(chosen)
     console.print(table)

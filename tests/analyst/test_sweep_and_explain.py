@@ -194,3 +194,26 @@ def test_the_same_file_gives_the_same_report(tmp_path):
     import datetime
 
     assert datetime.date.today().isoformat().encode() not in pages[0]  # no date stamped in it
+
+
+def test_the_report_writes_every_choice_with_its_unit(tmp_path):
+    page = tmp_path / "report.html"
+    assistant = str(next(p for p in EXAMPLES if p.stem == "assistant"))
+    assert runner.invoke(app, ["report", assistant, "-o", str(page)]).exit_code == 0
+    text = page.read_text()
+    for shown in ("overage.ticket = $1.49", "pack.video_s = $25", "quota.message = 2,000", "price = $150"):
+        assert shown in text
+
+
+def test_numbers_are_written_by_their_kind():
+    from solver.views.numbers import choice, price
+
+    assert choice("overage.ticket", 1.49, "USD") == "$1.49"
+    assert choice("overage.message.tier2", 0.004, "EUR") == "€0.004"
+    assert choice("pack.credits", 8, "USD") == "$8"
+    assert choice("quota.message", 25_000, "USD") == "25,000"
+    assert choice("quota.message", None, "USD") == "unlimited"
+    assert choice("credits", 2500, "USD") == "2,500"
+    assert choice("rate.video_s", 2.5, "USD") == "2.5"
+    assert choice("price", 30000, "CHF") == "30,000 CHF"
+    assert price(0.000001, "USD") == "$0.000001"  # a token's price is not rounded away
