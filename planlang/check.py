@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from planlang.diagnostics import Problems, did_you_mean
+from planlang.items import FIGURE, FIGURES, figure_names, item_of, numbers_of
 from planlang.linear import AGGREGATE, STRUCTURAL, Linear, linearize
 from planlang.model import (
     CREDITS, Block, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Model, Money,
@@ -24,58 +25,9 @@ MAX_RANGE_VALUES = 10_000
 MAX_CONFIGURATIONS = 100_000
 OWNED_SETTINGS = ("price", "lifespan", "power", "pue", "electricity", "overhead")
 
-# figure -> the kinds of names it takes; several tuples = several arities
-FIGURES = {
-    "price": [("plan",)],
-    "quota": [("plan", "resource")],
-    "users": [(), ("plan",)],
-    "revenue": [(), ("plan",)],
-    "cost": [(), ("plan",)],
-    "margin": [(), ("plan",)],
-    "gpu": [("gpu",)],
-    "overage": [("plan", "resource")],
-    "pack": [("plan", "resource")],
-    "pack_size": [("plan", "resource")],
-    CREDITS: [("plan",)],
-    "rate": [("plan", "resource")],
-    "credit_pack": [("plan",)],
-    "credit_overage": [("plan",)],
-}
-FIGURE_USAGE = {
-    "price": "price(PLAN)",
-    "quota": "quota(PLAN, RESOURCE)",
-    "users": "users or users(PLAN)",
-    "revenue": "revenue or revenue(PLAN)",
-    "cost": "cost or cost(PLAN)",
-    "margin": "margin or margin(PLAN)",
-    "gpu": "gpu(GPU)",
-    "overage": "overage(PLAN, RESOURCE)",
-    "pack": "pack(PLAN, RESOURCE)",
-    "pack_size": "pack_size(PLAN, RESOURCE)",
-    CREDITS: "credits(PLAN)",
-    "rate": "rate(PLAN, RESOURCE)",
-    "credit_pack": "credit_pack(PLAN)",
-    "credit_overage": "credit_overage(PLAN)",
-}
-# Figures of plan items (spec section 9): what the plan must have, and how to add it.
-ITEM_FIGURES = {
-    "overage": (lambda plan, r: any(i.resource.name == r for i in plan.overages + plan.tiered),
-                "overage on {r}", "`overage {r} at $A`"),
-    "pack": (lambda plan, r: any(i.resource.name == r for i in plan.packs),
-             "pack of {r}", "`pack {r} SIZE for $P`"),
-    "pack_size": (lambda plan, r: any(i.resource.name == r for i in plan.packs),
-                  "pack of {r}", "`pack {r} SIZE for $P`"),
-    CREDITS: (lambda plan, r: plan.credits is not None, "included credits", "`credits = N`"),
-    "rate": (lambda plan, r: any(i.resource.name == r for i in plan.rates),
-             "rate for {r}", "`rate {r} = N`"),
-    "credit_pack": (lambda plan, r: plan.credit_pack is not None, "credit pack", "`pack credits SIZE for $P`"),
-    "credit_overage": (lambda plan, r: plan.credit_overage is not None, "credit overage",
-                       "`overage credits at $A`"),
-}
-FIGURE_NAMES = ("price, quota, overage, pack, pack_size, credits, rate, credit_pack, credit_overage, "
-                "users, revenue, cost, margin and gpu")
+FIGURE_NAMES = figure_names()
 # What X% on the right side is a share of, by the figures on the left.
-PERCENT_BASE = {"margin": "revenue", "cost": "revenue", "users": "users", "gpu": "capacity"}
+PERCENT_BASE = {f.name: f.percent_of for f in FIGURES if f.percent_of}
 
 
 def walk(node) -> Iterator[Node]:
@@ -557,25 +509,25 @@ class Checker:
 
     def _term(self, term: Term) -> bool:
         name = term.function.name
-        if name not in FIGURES:
-            hint = did_you_mean(name, FIGURES) or f"; figures are {FIGURE_NAMES}"
+        figure = FIGURE.get(name)
+        if figure is None:
+            hint = did_you_mean(name, FIGURE) or f"; figures are {FIGURE_NAMES}"
             self.add(term.function.span, f"unknown figure '{name}'{hint}")
             return False
-        shapes = FIGURES[name]
-        shape = next((s for s in shapes if len(s) == len(term.args)), None)
+        shape = next((s for s in figure.args if len(s) == len(term.args)), None)
         if shape is None:
-            self.add(term.span, f"{name} is written {FIGURE_USAGE[name]}")
+            self.add(term.span, f"{name} is written {figure.usage}")
             return False
         if not all([self.known(kind, arg) for kind, arg in zip(shape, term.args)]):
             return False
-        if name in ITEM_FIGURES:
-            has, what, how = ITEM_FIGURES[name]
+        if figure.what:
             plan = self.declared["plan"][term.args[0].name]
             resource = term.args[1].name if len(term.args) > 1 else None
-            if not has(plan, resource):
+            word, _, named = figure.item.partition(" ")
+            if not has_item(plan, word, named or resource):
                 written = f"{name}({', '.join(a.name for a in term.args)})"
-                self.add(term.span, f"plan '{plan.name.name}' has no {what.format(r=resource)}, so "
-                         f"{written} names nothing: add {how.format(r=resource)} to it, or name another plan")
+                self.add(term.span, f"plan '{plan.name.name}' has no {figure.what.format(r=resource)}, so "
+                         f"{written} names nothing: add {figure.how.format(r=resource)} to it, or name another plan")
                 return False
         return True
 
@@ -642,6 +594,20 @@ class Checker:
                 self.add(span, f"a quota may be unlimited, so it cannot be {objective.sense}d")
 
 
+def has_item(block: Block, word: str, name: str | None = None) -> bool:
+    """Whether `block` holds an item `word` (about `name`, when given): a
+    setting by its key, another item by its keyword and what it names."""
+    for node in block.items:
+        if isinstance(node, Setting):
+            if node.key.name == word and name is None:
+                return True
+            continue
+        item = item_of(node)
+        if item.word == word and (name is None or getattr(node, item.named).name == name):
+            return True
+    return False
+
+
 def check(model: Model, problems: Problems, broken=None, partial=None, money=None) -> None:
     """Add every semantic problem of `model` to `problems`. `broken` and
     `partial` say what syntax errors already hide; `money`, every amount in
@@ -652,16 +618,10 @@ def check(model: Model, problems: Problems, broken=None, partial=None, money=Non
 def configurations(plan: Plan) -> int:
     """How many ways the choices of a checked plan can be made."""
     count = 1
-    for item in plan.items:
-        if isinstance(item, Setting) and item.key.name in ("price", CREDITS):
-            count *= len(choice_values(item.value))
-        elif isinstance(item, (Quota, CreditRate)):
-            count *= len(choice_values(item.value))
-        elif isinstance(item, (Overage, Pack)):
-            count *= len(choice_values(item.price))
-        elif isinstance(item, TieredOverage):
-            for tier in item.tiers:
-                count *= len(choice_values(tier.price))
+    for node in plan.items:
+        for number, _, value in numbers_of(node):
+            if number.choice:
+                count *= len(choice_values(value))
     return count
 
 

@@ -24,15 +24,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from planlang.items import ANY, ITEMS, POSITIVE, Domain, item_of, items_of, numbers_of, setting
 from planlang.model import (
-    BinOp, Block, CreditRate, GpuTime, Lognormal, Model, Money, Negate, Node, Number, Overage, Pack,
-    Percent, Quantity, Quota, Range, Rate, TieredOverage, Uniform, Usage, Values, Worth,
+    BinOp, Block, GpuTime, Lognormal, Model, Money, Negate, Node, Number, Percent, Quantity, Range, Rate, Setting,
+    TieredOverage, Uniform, Values, Worth,
 )
 
 _NUMBER = re.compile(r"[0-9][0-9_]*(\.[0-9][0-9_]*)?([KMB](?![A-Za-z0-9_]))?")
 _SUFFIX = {"K": 1e3, "M": 1e6, "B": 1e9}
 _WRITTEN = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?|-?\.[0-9]+)([KMB])?", re.ASCII)
-COUNTS = {"fleet", "users", "buckets", "attempts"}  # whole numbers: a factor rounds them
+COUNTS = {i.word for i in ITEMS if any(n.domain.whole for n in i.numbers)}  # whole numbers: a factor rounds them
 
 
 class EditError(ValueError):
@@ -119,28 +120,15 @@ def _block(model: Model, kind: str, name: str) -> Block:
 
 def _item(block: Block, kind: str, key: str, rest: list[str]):
     """The value node of `key` inside a block, and what is left of the path."""
-    keyed = {"quota": (Quota, "resource"), "overage": ((Overage, TieredOverage), "resource"),
-             "pack": (Pack, "resource"), "rate": (CreditRate, "resource"), "usage": (Usage, "resource"),
-             "value": (Worth, "target")}
-    if key in keyed and kind in ("plan", "segment"):
+    named = {i.word: i.named for i in items_of(kind) if i.keyword and i.named}
+    if key in named:
         if not rest:
             raise EditError(f"say which one: {kind}.{block.name.name}.{key}.NAME")
-        cls, field = keyed[key]
-        found = [i for i in block.items if isinstance(i, cls) and getattr(i, field).name == rest[0]]
+        found = [i for i in block.items if not isinstance(i, Setting) and item_of(i).word == key
+                 and getattr(i, named[key]).name == rest[0]]
         if not found:
             raise EditError(f"{kind} '{block.name.name}' has no {key} for '{rest[0]}'")
-        item = found[0]
-        if isinstance(item, Pack):
-            part = rest[1] if len(rest) > 1 else "price"
-            if part not in ("price", "size"):
-                raise EditError(f"a pack has a price and a size, not '{part}'")
-            return getattr(item, part), rest[2:]
-        if isinstance(item, TieredOverage):
-            return _tier(item, rest[1:])
-        if isinstance(item, Worth) and item.last is not None:
-            return _ends(item, rest[1:])
-        value = {Quota: "value", Overage: "price", Usage: "value", Worth: "amount", CreditRate: "value"}[type(item)]
-        return getattr(item, value), rest[1:]
+        return _part(found[0], f"{key} of {rest[0]}", rest[1:])
     settings = block.settings(key)
     if not settings:
         keys = sorted({i.key.name for i in block.items if hasattr(i, "key")})
@@ -154,29 +142,31 @@ def _item(block: Block, kind: str, key: str, rest: list[str]):
     return settings[0].value, rest
 
 
-def _ends(item: Worth, rest: list[str]):
-    """`.first` or `.to` of a value that falls with use; the value itself
-    (both ends) when neither is named."""
-    if not rest:
-        return item, rest
-    if rest[0] not in ("first", "to"):
-        raise EditError(f"a value that falls with use has a first amount and a `to` amount, not '{rest[0]}'")
-    return (item.amount if rest[0] == "first" else item.last), rest[1:]
-
-
-def _tier(item: TieredOverage, rest: list[str]):
-    """`.tier2` (its price) or `.tier2.bound` of a tiered overage; the
-    overage itself (every tier's price) when no tier is named."""
-    if not rest:
-        return item, rest
-    count = len(item.tiers)
-    if not (rest[0].startswith("tier") and rest[0][4:].isdigit() and 1 <= int(rest[0][4:]) <= count):
-        raise EditError(f"name a tier of {item.resource.name} by its place: tier1 to tier{count}")
-    tier = item.tiers[int(rest[0][4:]) - 1]
-    part = rest[1] if len(rest) > 1 else "price"
-    if part not in ("price", "bound"):
-        raise EditError(f"a tier has a price and a bound, not '{part}'")
-    return getattr(tier, part), rest[2:]
+def _part(node, what: str, rest: list[str]):
+    """The number of an item a path names: by its part (`.size`, `.to`,
+    `.tier2.bound`); without one, its choice (a pack's price, every tier's
+    price), else all of it (both ends of a value that falls with use)."""
+    numbers = numbers_of(node)
+    tiers = sorted({suffix[1:] for _, suffix, _ in numbers if suffix})
+    if tiers:
+        if not rest:
+            return node, rest  # every tier's price (see _literals)
+        if rest[0] not in tiers:
+            raise EditError(f"name a tier of {what} by its place: tier1 to tier{len(tiers)}")
+        numbers = [n for n in numbers if n[1] == f".{rest[0]}"]
+        what = f"{rest[0]} of the {what}"
+        rest = rest[1:] or [next(number.part for number, _, _ in numbers if number.choice)]
+    else:
+        what = f"the {what}"
+    parts = {number.part: value for number, _, value in sorted(numbers, key=lambda n: not n[0].choice)}
+    if rest and rest[0] in parts:
+        return parts[rest[0]], rest[1:]
+    if rest and len(parts) > 1:
+        raise EditError(f"{what} has {' and '.join(f'a {p}' for p in parts)}, not '{rest[0]}'")
+    chosen = [value for number, _, value in numbers if number.choice]
+    if len(chosen) == 1:
+        return chosen[0], rest
+    return (numbers[0][2], rest) if len(numbers) == 1 else (node, rest)
 
 
 def locate(model: Model, path: str) -> tuple[Node, list[Node]]:
@@ -204,6 +194,27 @@ def locate(model: Model, path: str) -> tuple[Node, list[Node]]:
     if not found:
         raise EditError(f"'{path}' is not a number (e.g. it is unlimited)")
     return node, found
+
+
+DISTRIBUTION_ENDS = {"median": POSITIVE}  # what a usage's .median allows (.p90, .low, .high: from 0 up)
+
+
+def allowed(model: Model, path: str) -> Domain:
+    """What the language allows the number a path (a valid one) names: its
+    domain in planlang/items.py; any number for a requirement's bound."""
+    parts = path.strip().split(".")
+    if parts[0] == "require":
+        return ANY
+    kind, key, rest = parts[0], parts[2], parts[3:]
+    item = setting(kind, key)
+    if item is not None:
+        return item.numbers[0].domain
+    if rest[-1] in DISTRIBUTION_ENDS:
+        return DISTRIBUTION_ENDS[rest[-1]]
+    node = next(i for i in _block(model, kind, parts[1]).items if not isinstance(i, Setting)
+                and item_of(i).word == key and getattr(i, item_of(i).named).name == rest[0])
+    numbers = [number for number, _, _ in numbers_of(node)]
+    return ([n for n in numbers if n.part in rest[1:]] or [n for n in numbers if n.choice] or numbers)[0].domain
 
 
 def line_starts(text: str) -> list[int]:

@@ -7,16 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from planlang.diagnostics import Problems
+from planlang.items import OF_CATALOG, OF_ITEMS
 from planlang.model import BinOp, Money, Negate, Number, Percent, Span, Term
 
 # A figure of the catalog: ("margin", ()), ("users", ("plus",)), ("quota", ("pro", "message")).
 Figure = tuple[str, tuple[str, ...]]
 
 # Figures of a plan's items (spec sections 5 and 9): they depend on the
-# configuration offered, not on what users do.
-STRUCTURAL = frozenset({"price", "quota", "overage", "pack", "pack_size", "credits", "rate",
-                        "credit_pack", "credit_overage"})
-AGGREGATE = frozenset({"users", "revenue", "cost", "margin", "gpu"})
+# configuration offered, not on what users do; and figures of the catalog.
+STRUCTURAL = OF_ITEMS
+AGGREGATE = OF_CATALOG
 
 
 @dataclass

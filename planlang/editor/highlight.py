@@ -9,9 +9,11 @@ from __future__ import annotations
 from pygments.lexer import RegexLexer, bygroups, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, Whitespace
 
-DECLARATIONS = ("currency", "gpu", "resource", "feature", "segment", "plan", "require", "maximize", "minimize")
-ITEMS = ("optional", "quota", "usage", "value", "overage", "pack", "rate", "credits", "at", "for", "in", "on",
-         "step", "to", "unlimited", "graduated", "volume", "lognormal", "uniform", "median", "p90")
+from planlang.items import STATEMENTS, WORDS, keywords
+from planlang.model import CREDITS
+
+DECLARATIONS = tuple(STATEMENTS)
+ITEMS = tuple(dict.fromkeys([*keywords(), CREDITS, *WORDS]))
 UNITS = r"(?:ms|s|min|h|hours?|days?|months?|years?|W|kW|MW|Wh|kWh|MWh)\b"
 NUMBER = r"[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[KMB](?![A-Za-z0-9_]))?"
 

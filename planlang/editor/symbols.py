@@ -12,64 +12,20 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from planlang import api
-from planlang.check import FIGURES, configurations, walk
+from planlang.check import configurations, walk
 from planlang.economics import economics
-from planlang.model import (
-    CREDITS, CreditRate, Features, Gpu, GpuTime, Model, Overage, Pack, Plan, Quota, Ref, Resource, Segment, Span, Term,
-    TieredOverage, Usage, Worth,
-)
+from planlang.items import FIGURE, FIGURES, ITEMS, STATEMENTS, WORDS, items_of
+from planlang.model import CREDITS, Features, Gpu, GpuTime, Model, Plan, Ref, Resource, Segment, Span, Term
 
 KINDS = {Gpu: "gpu", Resource: "resource", Segment: "segment", Plan: "plan"}
-
-KEYWORDS = {
-    "currency": "currency CODE: the one currency of the file's money (default USD)",
-    "gpu": "gpu NAME { ... }: a pool of GPUs and what one GPU-hour costs (hourly, or price and lifespan)",
-    "resource": "resource NAME { ... }: something users consume and plans meter; gpu time and cost per unit",
-    "feature": "feature NAME: a capability a plan may include, worth money per month to a segment",
-    "segment": "segment NAME { ... }: users with the same habits, split into buckets from light to heavy",
-    "plan": "plan NAME [optional] { ... }: a plan someone could buy; `in` lists are choices the solver makes",
-    "optional": "optional: the solver may leave this plan out of the catalog",
-    "require": "require LEFT OP RIGHT: a requirement the catalog must meet (>=, <= or ==)",
-    "maximize": "maximize EXPR: what the solver makes as large as it can (default: margin)",
-    "minimize": "minimize EXPR: what the solver makes as small as it can",
-    "hourly": "hourly = MONEY/hour: the all-in rent of one GPU-hour",
-    "price": "price: a plan's price per user per month, or a GPU's purchase price",
-    "lifespan": "lifespan = TIME: the economic life a GPU's price is spread over",
-    "power": "power = W or kW: what one GPU draws",
-    "pue": "pue = N: power usage effectiveness of the hall (1 means no cooling overhead)",
-    "electricity": "electricity = MONEY/kWh: the price of energy",
-    "overhead": "overhead = MONEY/hour: network, space, staff per GPU-hour",
-    "utilization": "utilization = PERCENT: share of hours spent on billable work; idle hours are paid by busy ones",
-    "fleet": "fleet = N: GPUs owned or reserved; caps busy GPU-hours",
-    "cost": "cost = MONEY: other cost of one unit (per attempt, for an outcome)",
-    "success": "success = PERCENT: the chance one attempt succeeds: the resource is billed per result",
-    "attempts": "attempts = N: most attempts per task (default 1)",
-    "users": "users = N: people (or seats) in the segment; users(PLAN) in a requirement: people on a plan",
-    "buckets": "buckets = K: how many equal buckets the segment is split into (default 10)",
-    "usage": "usage RES ~ lognormal(median = M, p90 = X) | uniform(LO, HI) | = N | = [v1, ..., vK]",
-    "value": "value RES = MONEY [to MONEY]: what a unit is worth to these users (falling with use with `to`)",
-    "outside": "outside = MONEY: surplus of the users' best alternative",
-    "quota": "quota RES = N | unlimited: units included in the plan (no line: 0)",
-    "overage": "overage RES at MONEY, or graduated/volume [B at $A, ..., unlimited at $A]: price beyond the quota",
-    "pack": "pack RES SIZE for MONEY: a top-up of SIZE units, bought any number of times",
-    "rate": "rate RES = N: credits one unit beyond the quota costs",
-    "credits": "credits = N: credits granted every month; unused ones expire",
-    "graduated": "graduated tiers: each unit priced by the tier it falls in",
-    "volume": "volume tiers: every unit priced by the tier the count falls in",
-    "unlimited": "unlimited: a quota with no limit",
-    "lognormal": "lognormal(median = M, p90 = X): usage spread like a lognormal",
-    "uniform": "uniform(LO, HI): usage spread evenly between LO and HI",
-    "margin": "margin: revenue - cost (of a plan: margin(PLAN))",
-    "revenue": "revenue: what users pay per month (of a plan: revenue(PLAN))",
-}
-TOP = ["currency", "gpu", "resource", "feature", "segment", "plan", "require", "maximize", "minimize"]
-BLOCK_ITEMS = {
-    "gpu": ["hourly", "price", "lifespan", "power", "pue", "electricity", "overhead", "utilization", "fleet"],
-    "resource": ["gpu", "cost", "success", "attempts"],
-    "segment": ["users", "buckets", "usage", "value", "outside"],
-    "plan": ["price", "quota", "overage", "pack", "rate", "credits", "feature"],
-}
 UNITS = ["ms", "s", "min", "h", "hours", "days", "months", "years", "W", "kW", "MW", "kWh", "%"]
+# What a word means, where no block says otherwise: statements, the grammar's words, figures.
+KEYWORDS = {**STATEMENTS, **{w: text for w, text in WORDS.items() if text},
+            **{f.name: f.help for f in FIGURES if f.help}}
+# What may be typed after each word that names something: the kinds of names it takes.
+NAMING = dict((item.word, ["feature"] if item.node is Features else
+               ["resource", "feature"] if item.named == "target" else ["resource"])
+              for item in ITEMS if item.keyword and (item.named or item.node is Features))
 
 
 @dataclass(frozen=True)
@@ -122,7 +78,11 @@ class Analysis:
         if found is not None:
             return describe(self.model, found.kind, found.name, self.declared, self.economics)
         word = word_at(self.lines, line, column)
-        return KEYWORDS.get(word) if word else None
+        if not word:
+            return None
+        block = enclosing_block(self.model, self.lines, line, column)
+        here = next((i.help for i in ITEMS if i.word == word and block in i.blocks and i.help), None)
+        return here or KEYWORDS.get(word) or next((i.help for i in ITEMS if i.word == word and i.help), None)
 
     def completions(self, line: int, column: int) -> list[tuple[str, str]]:
         return completions(self.model, self.lines, line, column)
@@ -142,18 +102,18 @@ def occurrences(model: Model) -> list[Occurrence]:
         if ref.name != CREDITS or kind != "resource":
             out.append(Occurrence(kind, ref.name, ref.span, False))
 
+    naming = {item.node: item.named for item in ITEMS if item.keyword and item.named}
     for node in walk(model):
         if isinstance(node, GpuTime):
             use("gpu", node.gpu)
-        elif isinstance(node, (Usage, Quota, Overage, TieredOverage, Pack, CreditRate)):
-            use("resource", node.resource)
-        elif isinstance(node, Worth):
-            use("resource" if node.target.name in declared["resource"] else "feature", node.target)
         elif isinstance(node, Features):
             for ref in node.names:
                 use("feature", ref)
-        elif isinstance(node, Term):
-            shape = next((s for s in FIGURES.get(node.function.name, []) if len(s) == len(node.args)), None)
+        elif type(node) in naming:
+            ref = getattr(node, naming[type(node)])
+            use("resource" if ref.name not in declared["feature"] else "feature", ref)
+        elif isinstance(node, Term) and node.function.name in FIGURE:
+            shape = next((s for s in FIGURE[node.function.name].args if len(s) == len(node.args)), None)
             for kind, ref in zip(shape or (), node.args):
                 use(kind, ref)
     return sorted(out, key=lambda o: (o.span.line, o.span.column))
@@ -244,26 +204,33 @@ def completions(model: Model, lines: list[str], line: int, column: int) -> list[
     before = lines[line - 1][: column - 1] if 1 <= line <= len(lines) else ""
     names = {"gpu": list(model.gpus), "resource": list(model.resources), "feature": list(model.features),
              "plan": list(model.plans), "segment": list(model.segments)}
-    contexts = [
-        (r"\bon\s+\w*$", ["gpu"]),
-        (r"\b(quota|overage|pack|rate|usage)\s+\w*$", ["resource"]),
-        (r"\bvalue\s+\w*$", ["resource", "feature"]),
-        (r"\bfeature\s+(\w+\s*,\s*)*\w*$", ["feature"]),
-        (r"\b(price|users|revenue|cost|margin|credits|credit_pack|credit_overage)\(\w*$", ["plan"]),
-        (r"\b(quota|overage|pack|pack_size|rate)\(\w*$", ["plan"]),
-        (r"\b(quota|overage|pack|pack_size|rate)\(\w+\s*,\s*\w*$", ["resource"]),
-        (r"\bgpu\(\w*$", ["gpu"]),
-    ]
-    for pattern, kinds in contexts:
+    for pattern, kinds in CONTEXTS:
         if re.search(pattern, before):
             return [(name, kind) for kind in kinds for name in names[kind]]
     if re.search(r"\d\s*$", before):
         return [(unit, "unit") for unit in UNITS]
     if re.fullmatch(r"\s*\w*", before):
         block = enclosing_block(model, lines, line, column)
-        words = BLOCK_ITEMS.get(block, []) if block else TOP
+        words = dict.fromkeys(i.word for i in items_of(block)) if block else STATEMENTS
         return [(word, "keyword") for word in words]
     return []
+
+
+def _contexts() -> list[tuple[str, list[str]]]:
+    """(what the text before the cursor ends with, the kinds of names that
+    may follow): after `on`, an item's word, each argument of a figure."""
+    out = [(r"\bon\s+\w*$", ["gpu"])]
+    for word, kinds in NAMING.items():
+        tail = r"(\w+\s*,\s*)*\w*$" if kinds == ["feature"] else r"\w*$"
+        out.append((rf"\b{word}\s+{tail}", kinds))
+    for figure in FIGURES:
+        for args in figure.args:
+            for i, kind in enumerate(args):
+                out.append((rf"\b{figure.name}\(" + r"\w+\s*,\s*" * i + r"\w*$", [kind]))
+    return out
+
+
+CONTEXTS = _contexts()
 
 
 def did_you_mean(message: str) -> str | None:

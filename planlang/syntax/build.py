@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from lark import Token, Transformer
 
+from planlang.items import BLOCKS, STATEMENTS, home, item_of, items_of, keywords, settings as setting_kinds
 from planlang.diagnostics import Problems, did_you_mean, one_of
 from planlang.model import (
     CREDITS, NO_TRIVIA, BinOp, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal,
@@ -30,36 +31,15 @@ from planlang.model import (
 )
 from planlang.units import HOURS, KILOWATT_HOURS, KILOWATTS, UNIT_KINDS, parse_number
 
-# What each setting takes. Kinds: money, number, percent, time, power,
-# rate/time (money per hour), rate/energy (money per kWh), gpu time.
-SETTINGS = {
-    "gpu": {
-        "hourly": "rate/time", "price": "money", "lifespan": "time", "power": "power",
-        "pue": "number", "electricity": "rate/energy", "overhead": "rate/time",
-        "utilization": "percent", "fleet": "number",
-    },
-    "resource": {"gpu": "gpu time", "cost": "money", "success": "percent", "attempts": "number"},
-    "segment": {"users": "number", "buckets": "number", "outside": "money"},
-    "plan": {"price": "money", CREDITS: "number"},
-}
-# Plan settings that may be a choice (`in LIST`), and what each value is.
-PLAN_CHOICES = {"price": ("money", "price"), CREDITS: ("number", "credits")}
+# What each setting takes (kinds: planlang/items.py), and the plan settings
+# that may be a choice (`in LIST`), with what each value is called.
+SETTINGS = {block: setting_kinds(block) for block in BLOCKS}
+PLAN_CHOICES = {i.word: (i.numbers[0].kind, i.word) for i in items_of("plan") if i.node is Setting and i.choices}
 MAX_NUMBER = 1e15  # beyond this, sums of money lose cents in floating point
 # Example units shown when a unit is missing.
 EXAMPLE_UNIT = {"lifespan": "months", "power": "W", "gpu": "s"}
-
-ITEM_WORDS = {
-    Quota: "quota", Usage: "usage", Worth: "value", Overage: "overage", TieredOverage: "overage",
-    Pack: "pack", CreditRate: "rate", Features: "feature",
-}
-ITEM_HOME = {"quota": "plan", "overage": "plan", "pack": "plan", "rate": "plan", "feature": "plan",
-             "usage": "segment", "value": "segment"}
-ALLOWED_ITEMS = {
-    "gpu": (Setting,),
-    "resource": (Setting,),
-    "segment": (Setting, Usage, Worth),
-    "plan": (Setting, Quota, Overage, TieredOverage, Pack, CreditRate, Features),
-}
+# What stands where: the item nodes each block may hold, and each keyword's block.
+ALLOWED_ITEMS = {block: tuple(dict.fromkeys(i.node for i in items_of(block))) for block in BLOCKS}
 COMPARE_HINTS = {
     ">": "use '>=': a catalog figure can only be held at or above a bound",
     "<": "use '<=': a catalog figure can only be held at or below a bound",
@@ -68,12 +48,12 @@ COMPARE_HINTS = {
 }
 
 
+# Tokens that are not parts of a node: punctuation, and the words of the grammar (upper case in lark).
 PUNCTUATION = frozenset({
     "_NL", "EQUAL", "IN", "TILDE", "AT", "FOR", "ON", "STEP", "COMMA", "MINUS", "PLUS",
     "STAR", "SLASH", "PERCENT", "LSQB", "RSQB", "LPAR", "RPAR", "LBRACE", "RBRACE",
-    "__ANON_4", "CURRENCY", "GPU", "RESOURCE", "FEATURE", "SEGMENT", "PLAN", "REQUIRE",
-    "QUOTA", "USAGE", "VALUE", "OVERAGE", "PACK", "UNLIMITED", "RATE", "TO",
-})
+    "__ANON_4", "UNLIMITED", "TO",
+}) | {word.upper() for word in STATEMENTS} | {word.upper() for word in keywords()}
 
 
 def _start(part) -> tuple[int, int]:
@@ -474,8 +454,8 @@ class Builder(Transformer):
             if item is None:
                 self.partial.add(line)
             elif not isinstance(item, ALLOWED_ITEMS[kind]):
-                word = ITEM_WORDS[type(item)]
-                self.problems.add(item.span, f"'{word}' belongs in a {ITEM_HOME[word]}, "
+                word = item_of(item).word
+                self.problems.add(item.span, f"'{word}' belongs in a {home(word)}, "
                                   f"not in a {kind}")
             elif self._fits(kind, item):
                 kept.append(item)

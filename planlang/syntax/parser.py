@@ -28,6 +28,7 @@ from lark.utils import TextSlice
 
 from planlang.syntax.build import Builder
 from planlang.diagnostics import Diagnostic, Problems, did_you_mean
+from planlang.items import BLOCKS, NAMED, STATEMENTS, keywords
 from planlang.syntax.lexer import PlanLexer, TooComplex
 from planlang.model import NO_TRIVIA, Gpu, Plan, Ref, Resource, Segment, Span
 from planlang.units import ALL_UNITS
@@ -115,12 +116,14 @@ def parse(text: str) -> Parsed:
 
 # ---- a broken file, statement by statement ----------------------------------------
 
+# A line that can only start a statement: a block's header (`gpu` only with its `{`: `gpu = ...` is a
+# resource's setting), or a statement word that no item starts with.
 _TOP_LEVEL = re.compile(
-    r"\s*(?:(?:plan|segment|resource)\s+[A-Za-z_]\w*|gpu\s+[A-Za-z_]\w*\s*\{"
-    r"|(?:require|maximize|minimize|currency)\b)"
+    r"\s*(?:(?:" + "|".join(b for b in BLOCKS if b != "gpu") + r")\s+[A-Za-z_]\w*|gpu\s+[A-Za-z_]\w*\s*\{"
+    r"|(?:" + "|".join(w for w in STATEMENTS if w not in BLOCKS and w not in NAMED) + r")\b)"
 )
-_DECLARES = re.compile(r"\s*(gpu|resource|feature|segment|plan)\s+([A-Za-z_]\w*)")
-_HEADER = re.compile(r"\s*(gpu|resource|segment|plan)\s+([A-Za-z_]\w*)(\s+optional)?\s*\{")
+_DECLARES = re.compile(r"\s*(" + "|".join(NAMED) + r")\s+([A-Za-z_]\w*)")
+_HEADER = re.compile(r"\s*(" + "|".join(BLOCKS) + r")\s+([A-Za-z_]\w*)(\s+optional)?\s*\{")
 _BLOCKS = {"gpu": Gpu, "resource": Resource, "segment": Segment, "plan": Plan}
 
 
@@ -285,7 +288,7 @@ _PHRASES = {
     "_NL": "a line break",
     "$END": "the end of the file",
 }
-_ITEM_STARTS = {"QUOTA", "USAGE", "VALUE", "OVERAGE", "PACK"}
+_ITEM_STARTS = {word.upper() for word in keywords()}  # the tokens that start an item
 
 
 def _token_text(token: Token) -> str:

@@ -36,7 +36,8 @@ import numpy as np
 
 import planlang
 from planlang import PlanError
-from planlang.edit import COUNTS, Change, EditError, apply, literal_value, locate
+from planlang.edit import Change, EditError, allowed, apply, literal_value, locate
+from planlang.items import Domain
 from planlang.model import Model, Range, Usage, Values
 from solver.semantics.buckets import Z90
 from solver.solution.choose import ChoiceError, catalog
@@ -48,43 +49,6 @@ MAX_WORLDS = 1_000  # worlds of `solve --robust`: each adds its buckets to one M
 MAX_VARIED = 100
 EXTREME = 1e-12  # levels run from this to 1 - this: a normal draw stays within 7 standard deviations
 _NORMAL = NormalDist()
-
-
-@dataclass(frozen=True)
-class Domain:
-    """What the language allows a number: from `low` (above it, when
-    `above`) to `high`, whole or not (planlang/check.py holds the rules)."""
-
-    low: float = 0.0
-    high: float = math.inf
-    above: bool = False
-    whole: bool = False
-
-    def nearest(self, value: float) -> float:
-        """The allowed number closest to `value` (just above an excluded low end)."""
-        low = self.low + 1e-6 * max(1.0, abs(self.low)) if self.above else self.low
-        value = min(max(value, low), self.high)
-        return float(round(value)) if self.whole and math.isfinite(value) else value
-
-
-# By the last word of a path that names them; any other number is from 0 up.
-DOMAINS = {
-    "utilization": Domain(0.0, 100.0, above=True), "success": Domain(0.0, 100.0, above=True),
-    "pue": Domain(1.0), "lifespan": Domain(0.0, above=True), "attempts": Domain(1.0, whole=True),
-    "buckets": Domain(1.0, 1000.0, whole=True), "outside": Domain(-math.inf),
-    "median": Domain(0.0, above=True), "size": Domain(0.0, above=True), "bound": Domain(0.0, above=True),
-    "rate": Domain(0.0, above=True), **{word: Domain(0.0, whole=True) for word in COUNTS - {"attempts", "buckets"}},
-}
-
-
-def domain(path: str, model: Model) -> Domain:
-    """What the language allows the number `path` names."""
-    parts = path.split(".")
-    if parts[0] == "require":
-        return Domain(-math.inf)
-    if parts[0] == "plan" and len(parts) > 2 and parts[2] == "rate":
-        return DOMAINS["rate"]
-    return DOMAINS.get(parts[-1], DOMAINS.get(parts[2] if len(parts) > 2 else "", Domain()))
 
 
 class RiskError(Exception):
@@ -188,8 +152,7 @@ def parse_vary(text: str, model: Model) -> Varied:
     if any(args[a] > args[b] for a, b in order) or (kind == "normal" and args[1] < 0) or \
             (kind == "lognormal" and args[0] <= 0):
         raise RiskError(f"--vary {path}: {written} is not a distribution (its numbers are out of order)")
-    return Varied(path, written, kind, args, factor, domain(path, model),
-                  tuple(literal_value(n) for n in literals))
+    return Varied(path, written, kind, args, factor, allowed(model, path), tuple(literal_value(n) for n in literals))
 
 
 def _usage_list(model: Model, path: str) -> bool:

@@ -11,7 +11,8 @@ import math
 from dataclasses import dataclass, field
 
 from planlang.check import choice_values, magnitude
-from planlang.model import CREDITS, CreditRate, Model, Overage, Pack, Plan, Quota, Range, Setting, TieredOverage, Values
+from planlang.items import choice_label, numbers_of
+from planlang.model import CREDITS, Model, Plan, Range, TieredOverage, Values
 
 
 @dataclass(frozen=True)
@@ -78,25 +79,11 @@ def _values(value) -> list[float]:
     return [magnitude(v) for v in choice_values(value)]
 
 
-def _is_choice(value) -> bool:
-    return isinstance(value, (Values, Range))
-
-
-def _options(item) -> list[tuple[str, list[float], bool]]:
-    """(label, values, is a choice) of each number of an item that can be chosen."""
-    if isinstance(item, Setting):
-        return [(item.key.name, _values(item.value), item.op == "in")]
-    if isinstance(item, Quota):
-        return [(f"quota.{item.resource.name}", _values(item.value), item.op == "in")]
-    if isinstance(item, CreditRate):
-        return [(f"rate.{item.resource.name}", _values(item.value), item.op == "in")]
-    if isinstance(item, Overage):
-        return [(f"overage.{item.resource.name}", _values(item.price), _is_choice(item.price))]
-    if isinstance(item, TieredOverage):
-        return [(f"overage.{item.resource.name}.tier{i}", _values(t.price), _is_choice(t.price))
-                for i, t in enumerate(item.tiers, 1)]
-    assert isinstance(item, Pack)
-    return [(f"pack.{item.resource.name}", _values(item.price), _is_choice(item.price))]
+def _options(node) -> list[tuple[str, list[float], bool]]:
+    """(label, values, is a choice) of each number of a plan item that can
+    be chosen (planlang/items.py names them)."""
+    return [(choice_label(node, suffix), _values(value), isinstance(value, (Values, Range)))
+            for number, suffix, value in numbers_of(node) if number.choice]
 
 
 def _tiers(item: TieredOverage, made: dict[str, float]) -> Tiers:
@@ -106,9 +93,7 @@ def _tiers(item: TieredOverage, made: dict[str, float]) -> Tiers:
 
 
 def expand_plan(plan: Plan) -> list[Config]:
-    items = [i for i in plan.items if isinstance(i, (Quota, Overage, TieredOverage, Pack, CreditRate))
-             or (isinstance(i, Setting) and i.key.name in ("price", CREDITS))]
-    options = [option for i in items for option in _options(i)]
+    options = [option for i in plan.items for option in _options(i)]
     features = frozenset(plan.feature_names)
     credit_pack, credit_overage = plan.credit_pack, plan.credit_overage
     out = []
@@ -118,7 +103,7 @@ def expand_plan(plan: Plan) -> list[Config]:
             plan=plan.name.name,
             number=number,
             price=made.get("price", 0.0),
-            quota={i.resource.name: made[f"quota.{i.resource.name}"] for i in items if isinstance(i, Quota)},
+            quota={i.resource.name: made[f"quota.{i.resource.name}"] for i in plan.quotas},
             overage={i.resource.name: made[f"overage.{i.resource.name}"] for i in plan.overages},
             packs={i.resource.name: (i.size.value, made[f"pack.{i.resource.name}"]) for i in plan.packs},
             features=features,

@@ -80,3 +80,16 @@ def test_the_pygments_lexer_reads_every_example(path):
     assert Error not in kinds
     assert {Comment.Single, Keyword.Declaration, Name.Class, Number, Number.Money, Keyword.Type} <= kinds
     assert "".join(value for _, value in lex(text, PlanLexer())) == text
+
+
+def test_the_grammars_words_are_the_languages():
+    """The TextMate grammar is JSON, written once; its word lists must be those
+    planlang/items.py makes (the Pygments lexer reads them from there)."""
+    from planlang.editor.highlight import DECLARATIONS, ITEMS
+    from planlang.items import NAMED
+
+    lists = {p["name"].rsplit(".", 1)[0]: p["match"] for p in GRAMMAR["patterns"] if "name" in p}
+    assert lists["keyword.other.declaration"] == rf"\b({'|'.join(DECLARATIONS)})\b"
+    assert lists["keyword.other"] == rf"\b({'|'.join(ITEMS)})\b"
+    header = next(p["match"] for p in GRAMMAR["patterns"] if "captures" in p and "declaration" in str(p))
+    assert header.startswith(rf"\b({'|'.join(NAMED)})\s+")
