@@ -11,10 +11,11 @@ from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation
 
 from planlang.items import STATEMENTS, WORDS, keywords
 from planlang.model import CREDITS
+from planlang.units import ALL_UNITS
 
 DECLARATIONS = tuple(STATEMENTS)
 ITEMS = tuple(dict.fromkeys([*keywords(), CREDITS, *WORDS]))
-UNITS = r"(?:ms|s|min|h|hours?|days?|months?|years?|W|kW|MW|Wh|kWh|MWh)\b"
+UNITS = r"(?:" + "|".join(sorted(ALL_UNITS, key=len, reverse=True)) + r")\b"
 NUMBER = r"[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[KMB](?![A-Za-z0-9_]))?"
 
 

@@ -16,9 +16,10 @@ from planlang.check import configurations, walk
 from planlang.economics import economics
 from planlang.items import FIGURE, FIGURES, ITEMS, STATEMENTS, WORDS, items_of
 from planlang.model import CREDITS, Features, Gpu, GpuTime, Model, Plan, Ref, Resource, Segment, Span, Term
+from planlang.units import ALL_UNITS
 
 KINDS = {Gpu: "gpu", Resource: "resource", Segment: "segment", Plan: "plan"}
-UNITS = ["ms", "s", "min", "h", "hours", "days", "months", "years", "W", "kW", "MW", "kWh", "%"]
+UNITS = [*ALL_UNITS, "%"]
 # What a word means, where no block says otherwise: statements, the grammar's words, figures.
 KEYWORDS = {**STATEMENTS, **{w: text for w, text in WORDS.items() if text},
             **{f.name: f.help for f in FIGURES if f.help}}

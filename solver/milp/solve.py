@@ -10,7 +10,7 @@ refuses is most often one that misses a requirement by less than the
 solver's tolerance in the row's scale (`require revenue(P) >= 0.000000001 *
 revenue` with P left out): then every catalog is tried when there are at
 most ENUMERATE_AFTER (exact), else the solve is repeated holding the broken
-rows with room to spare (milp.build's `strict`), and the catalog found is
+rows with room to spare (formulation.build's `strict`), and the catalog found is
 `feasible`, its gap measured against the first solve's bound.
 """
 
