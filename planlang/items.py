@@ -1,6 +1,8 @@
 """The words of the language, in one table.
 
-Every item a block may hold is here once: the word that starts it (or the
+Every item a block may hold is here once (the rows are named tuples: this
+module is read by every `planlang check`, and they cost a fifth of what
+dataclasses cost to define): the word that starts it (or the
 setting's key), the model node it builds, the blocks it may stand in, what
 names it (a resource, a value's target), the numbers it holds (each with its
 kind: money, a count, a plain number, a percent, a time, ...; whether it may
@@ -20,7 +22,7 @@ view writes a choice (by its kind: `$1.49`, `5,000`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from planlang.model import (
     CREDITS, CreditRate, Features, Overage, Pack, Quota, Setting, TieredOverage, Usage, Worth,
@@ -64,8 +66,7 @@ BLOCKS = ("gpu", "resource", "segment", "plan")  # the statements with `{ items 
 NAMED = ("gpu", "resource", "feature", "segment", "plan")  # the kinds of names a file declares
 
 
-@dataclass(frozen=True)
-class Domain:
+class Domain(NamedTuple):
     """What the language allows a number: from `low` (above it, when
     `above`) to `high`, whole or not (the checker says so, located)."""
 
@@ -86,8 +87,7 @@ POSITIVE = Domain(0.0, above=True)
 SHARE = Domain(0.0, 100.0, above=True)
 
 
-@dataclass(frozen=True)
-class Number:
+class Number(NamedTuple):
     """A number an item holds: `field` is the node's attribute holding it,
     `part` what a sweep path calls it when the item has several."""
 
@@ -99,8 +99,7 @@ class Number:
     unlimited: bool = False  # may be `unlimited`
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One kind of item of a block."""
 
     word: str  # the keyword that starts it, or the setting's key
@@ -234,8 +233,7 @@ def home(word: str) -> str:
 # ---- figures of requirements and objectives -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):
     """A figure a requirement or the objective may name: `price(P)`,
     `margin`, `quota(P, R)`."""
 
