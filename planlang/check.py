@@ -10,10 +10,11 @@ import re
 from collections.abc import Iterator
 
 from planlang.diagnostics import Problems, did_you_mean
-from planlang.items import FIGURE, FIGURES, figure_names, item_of, numbers_of
+from planlang.items import FIGURE, FIGURES, NAMED, figure_names, item_of, numbers_of
 from planlang.linear import AGGREGATE, STRUCTURAL, Linear, linearize
 from planlang.model import (
-    CREDITS, Block, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Model, Money,
+    CREDITS, Block, Competitor, Competitors, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal,
+    MinSeats, Model, Money,
     Negate, Node, Number, Objective, Overage, Pack, Percent, Plan, Quota, Range, Rate, Ref,
     Require, Resource, Segment, Setting, Span, Term, TieredOverage, Uniform, Unlimited, Usage,
     Values, Worth, number_text,
@@ -101,8 +102,7 @@ class Checker:
         self.problems = problems
         self.broken = broken or {}
         self.partial = partial or set()
-        self.declared: dict[str, dict[str, Node]] = {k: {} for k in
-                                                     ("gpu", "resource", "feature", "segment", "plan")}
+        self.declared: dict[str, dict[str, Node]] = {k: {} for k in NAMED}
 
     def add(self, span: Span, message: str) -> None:
         self.problems.add(span, message)
@@ -119,6 +119,10 @@ class Checker:
             self.add(ref.span, "credits are not a resource: a plan grants them with `credits = N` and "
                      "prices resources in them with `rate RESOURCE = N`")
             return False
+        if kind == "plan" and ref.name in self.declared["competitor"]:
+            self.add(ref.span, f"'{ref.name}' is a competitor: requirements and the objective name the catalog's "
+                     "plans, and a competitor is not one of them")
+            return False
         message = f"unknown {kind} '{ref.name}'{did_you_mean(ref.name, names)}"
         if not names:
             body = "" if kind == "feature" else " { ... }"
@@ -127,13 +131,19 @@ class Checker:
         return False
 
     def run(self) -> None:
-        kinds = {Gpu: "gpu", Resource: "resource", Feature: "feature", Segment: "segment", Plan: "plan"}
+        kinds = {Gpu: "gpu", Resource: "resource", Feature: "feature", Segment: "segment", Plan: "plan",
+                 Competitor: "competitor"}
         currencies, objectives = [], []
         for statement in self.model.statements:
             kind = kinds.get(type(statement))
             if kind:
                 names = self.declared[kind]
                 name = statement.name
+                twin = {"plan": "competitor", "competitor": "plan"}.get(kind)  # one namespace for both
+                if twin and name.name in self.declared[twin]:
+                    self.add(name.span, f"'{name.name}' is already declared as a {twin} at line "
+                             f"{self.declared[twin][name.name].span.line}; plans and competitors share their "
+                             "names: rename one of them")
                 if kind == "resource" and name.name == CREDITS:
                     self.add(name.span, "'credits' is a word of the language (a plan's `credits`, "
                              "`pack credits`, `overage credits`), so no resource may take it; "
@@ -157,7 +167,7 @@ class Checker:
         if currencies:
             self._currency(currencies[0])
         checks = {Gpu: self._gpu, Resource: self._resource, Segment: self._segment,
-                  Plan: self._plan, Require: self._require, Objective: self._objective}
+                  Plan: self._plan, Competitor: self._plan, Require: self._require, Objective: self._objective}
         for statement in self.model.statements:
             check = checks.get(type(statement))
             if check:
@@ -362,6 +372,48 @@ class Checker:
                 self._at_least(value, 0, "usage")
         for worth in segment.worths:
             self._worth(worth)
+        self._accounts(segment, buckets, first_list)
+
+    def _accounts(self, segment: Segment, buckets, first_list) -> None:
+        """Seats, churn and the competitors a segment reaches (spec section 10)."""
+        seats = segment.seats
+        if seats is not None:
+            value = seats.value
+            if isinstance(value, Lognormal):
+                if self._at_least(value.median, 0, "the median", strict=True) and value.p90.value < value.median.value:
+                    self.add(value.p90.span, f"p90 ({_show(value.p90)}) is below the median "
+                             f"({_show(value.median)}); the 90th percentile cannot be lower")
+            elif isinstance(value, Uniform):
+                if self._at_least(value.low, 0, "seats", strict=True) and value.high.value < value.low.value:
+                    self.add(value.high.span, f"the high end ({_show(value.high)}) is below the low "
+                             f"end ({_show(value.low)})")
+            elif isinstance(value, Values):
+                for item in value.items:
+                    self._at_least(item, 0, "seats", strict=True)
+                count = len(value.items)
+                if not value.items:
+                    self.add(value.span, "a seats list needs one value per bucket")
+                elif buckets is not None and buckets.value.value != count:
+                    self.add(value.span, f"this list has {count} values but buckets = {_show(buckets.value)}; "
+                             "give one value per bucket")
+                elif first_list is not None and len(first_list.items) != count:
+                    self.add(value.span, f"this list has {count} values but the list at line "
+                             f"{first_list.span.line} has {len(first_list.items)}; every list in a segment has "
+                             "one value per bucket")
+            elif isinstance(value, Number):
+                self._at_least(value, 0, "seats", strict=True)
+        self._once(segment, lambda i: "competitors" if isinstance(i, Competitors) else None)
+        churn = segment.churn
+        if churn is not None and not 0 <= churn.value < 100:
+            self.add(churn.span, "churn is from 0% to below 100%: the chance each month that a user stops wanting "
+                     "the product")
+        if segment.competitors is not None:
+            seen: dict[str, Ref] = {}
+            for name in segment.competitors.names:
+                if name.name in seen:
+                    self.add(name.span, f"competitor {name.name} is already listed at line {seen[name.name].span.line}")
+                seen[name.name] = name
+                self.known("competitor", name)
 
     def _worth(self, worth: Worth) -> None:
         name = worth.target.name
@@ -396,12 +448,22 @@ class Checker:
         rates = self._once(plan, lambda i: f"the rate of {i.resource.name}" if isinstance(i, CreditRate) else None)
         configurations = 1
         price = plan.price
-        if price is None:
-            if plan.span.line not in self.partial:
+        if price is None:  # priced per seat alone, the fee per account is $0
+            if plan.span.line not in self.partial and isinstance(plan, Plan) and plan.seat is None:
                 self.add(plan.name.span, f"plan '{plan.name.name}' has no price: add `price = $X` "
-                         "(`price = $0` for a free plan)")
+                         "(`price = $0` for a free plan) or a price per seat, `seat = $X`")
         else:
             configurations *= max(1, self._choices(price.value, "a price"))
+        if plan.seat is not None:
+            configurations *= max(1, self._choices(plan.seat.value, "a seat's price"))
+        self._once(plan, lambda i: "min seats" if isinstance(i, MinSeats) else None)
+        if plan.min_seats is not None:
+            self._whole(plan.min_seats.value, "min seats", 1)
+        if plan.annual is not None:
+            configurations *= max(1, self._choices(plan.annual.value, "an annual discount"))
+            for value in choice_values(plan.annual.value):
+                if isinstance(value, Percent) and value.value >= 100:
+                    self.add(value.span, "an annual discount is below 100%: 100% would give the year away")
         for quota in plan.quotas:
             self.known("resource", quota.resource)
             configurations *= max(1, self._choices(quota.value, "a quota"))

@@ -12,7 +12,8 @@ on one line stays on one line. Numbers keep their spelling (`150M`,
 from __future__ import annotations
 
 from planlang.model import (
-    BinOp, Block, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Model,
+    BinOp, Block, Competitor, Competitors, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal,
+    MinSeats, Model,
     Money, Negate, Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range,
     Rate, Require, Resource, Segment, Setting, Term, TieredOverage, Uniform, Unlimited, Usage,
     Values, Worth, number_text,
@@ -20,7 +21,8 @@ from planlang.model import (
 from planlang.units import SYMBOLS, parse_number
 
 INDENT = "  "
-KIND_WORD = {Gpu: "gpu", Resource: "resource", Segment: "segment", Plan: "plan"}
+KIND_WORD = {Gpu: "gpu", Resource: "resource", Segment: "segment", Plan: "plan", Competitor: "competitor"}
+PER_SEAT = " per seat"
 
 
 # ---- values ---------------------------------------------------------------------
@@ -112,9 +114,11 @@ def expr_text(expr) -> str:
 def item_parts(item) -> tuple[str, str, str]:
     """(alignment class, head, rest): heads of one class align in a run."""
     if isinstance(item, Setting):
-        return "setting", item.key.name, f"{item.op} {value_text(item.value)}"
+        per = PER_SEAT if item.per_seat else ""
+        return "setting", item.key.name, f"{item.op} {value_text(item.value)}{per}"
     if isinstance(item, Quota):
-        return "quota", f"quota {item.resource.name}", f"{item.op} {value_text(item.value)}"
+        per = PER_SEAT if item.per_seat else ""
+        return "quota", f"quota {item.resource.name}", f"{item.op} {value_text(item.value)}{per}"
     if isinstance(item, Usage):
         return "usage", f"usage {item.resource.name}", f"{item.op} {value_text(item.value)}"
     if isinstance(item, Worth):
@@ -131,6 +135,10 @@ def item_parts(item) -> tuple[str, str, str]:
         return "", f"pack {item.resource.name} {value_text(item.size)} for {value_text(item.price)}", ""
     if isinstance(item, Features):
         return "", "feature " + ", ".join(n.name for n in item.names), ""
+    if isinstance(item, Competitors):
+        return "setting", "competitors", "= [" + ", ".join(n.name for n in item.names) + "]"
+    if isinstance(item, MinSeats):
+        return "", f"min seats = {value_text(item.value)}", ""
     raise TypeError(f"not an item: {item!r}")
 
 

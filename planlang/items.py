@@ -25,7 +25,7 @@ import math
 from typing import NamedTuple
 
 from planlang.model import (
-    CREDITS, CreditRate, Features, Overage, Pack, Quota, Setting, TieredOverage, Usage, Worth,
+    CREDITS, Competitors, CreditRate, Features, MinSeats, Overage, Pack, Quota, Setting, TieredOverage, Usage, Worth,
 )
 
 # Kinds of numbers: how a value must be written, and how a view writes it.
@@ -48,6 +48,8 @@ STATEMENTS = {
     "feature": "feature NAME: a capability a plan may include, worth money per month to a segment",
     "segment": "segment NAME { ... }: users with the same habits, split into buckets from light to heavy",
     "plan": "plan NAME [optional] { ... }: a plan someone could buy; `in` lists are choices the solver makes",
+    "competitor": "competitor NAME { ... }: what users can buy elsewhere: a plan's items, all fixed; it earns "
+                  "and costs the catalog nothing",
     "require": "require LEFT OP RIGHT: a requirement the catalog must meet (>=, <= or ==)",
     "maximize": "maximize EXPR: what the solver makes as large as it can (default: margin)",
     "minimize": "minimize EXPR: what the solver makes as small as it can",
@@ -60,10 +62,12 @@ WORDS = {
     "unlimited": "unlimited: a quota with no limit",
     "lognormal": "lognormal(median = M, p90 = X): usage spread like a lognormal",
     "uniform": "uniform(LO, HI): usage spread evenly between LO and HI",
+    "per": "per seat: the amount is per billed seat (quotas and credits are pooled over the account)",
     "median": "", "p90": "", "at": "", "for": "", "in": "", "on": "", "step": "", "to": "",
 }
-BLOCKS = ("gpu", "resource", "segment", "plan")  # the statements with `{ items }`
-NAMED = ("gpu", "resource", "feature", "segment", "plan")  # the kinds of names a file declares
+BLOCKS = ("gpu", "resource", "segment", "plan", "competitor")  # the statements with `{ items }`
+NAMED = ("gpu", "resource", "feature", "segment", "plan", "competitor")  # the kinds of names a file declares
+OFFERS = ("plan", "competitor")  # the blocks that hold plan items
 
 
 class Domain(NamedTuple):
@@ -74,17 +78,20 @@ class Domain(NamedTuple):
     high: float = math.inf
     above: bool = False
     whole: bool = False
+    under: bool = False  # `high` itself is not allowed
 
     def nearest(self, value: float) -> float:
-        """The allowed number closest to `value` (just above an excluded low end)."""
+        """The allowed number closest to `value` (just inside an excluded end)."""
         low = self.low + 1e-6 * max(1.0, abs(self.low)) if self.above else self.low
-        value = min(max(value, low), self.high)
+        high = self.high - 1e-6 * max(1.0, abs(self.high)) if self.under else self.high
+        value = min(max(value, low), high)
         return float(round(value)) if self.whole and math.isfinite(value) else value
 
 
 ANY = Domain(-math.inf)
 POSITIVE = Domain(0.0, above=True)
 SHARE = Domain(0.0, 100.0, above=True)
+BELOW_ALL = Domain(0.0, 100.0, under=True)  # a percent from 0 to below 100 (churn, a discount)
 
 
 class Number(NamedTuple):
@@ -109,6 +116,7 @@ class Item(NamedTuple):
     named: str | None = None  # the node's field naming what it is about (`quota R`: "resource")
     label: str = ""  # how a configuration names its choices ("quota.{name}"); a tier's adds ".tier{i}"
     help: str = ""
+    per_seat: bool = False  # may be written `per seat` (section 10)
 
     @property
     def keyword(self) -> bool:
@@ -123,9 +131,11 @@ class Item(NamedTuple):
         return self.label.format(name=name)
 
 
-def _setting(word: str, block: str, kind: str, help: str, domain: Domain = Domain(), choice: bool = False) -> Item:
-    return Item(word, Setting, (block,), (Number("value", word, kind, choice, domain),),
-                label=word if choice else "", help=help)
+def _setting(word: str, blocks: str | tuple[str, ...], kind: str, help: str, domain: Domain = Domain(),
+             choice: bool = False, per_seat: bool = False) -> Item:
+    blocks = (blocks,) if isinstance(blocks, str) else blocks
+    return Item(word, Setting, blocks, (Number("value", word, kind, choice, domain),),
+                label=word if choice else "", help=help, per_seat=per_seat)
 
 
 ITEMS: tuple[Item, ...] = (
@@ -151,32 +161,44 @@ ITEMS: tuple[Item, ...] = (
              "requirement: people on a plan", Domain(whole=True)),
     _setting("buckets", "segment", NUMBER, "buckets = K: how many equal buckets the segment is split into "
              "(default 10)", Domain(1.0, 1000.0, whole=True)),
-    _setting("outside", "segment", MONEY, "outside = MONEY: surplus of the users' best alternative", ANY),
+    _setting("outside", "segment", MONEY, "outside = MONEY: surplus of the users' best alternative (per seat, in "
+             "a segment with seats)", ANY),
+    _setting("seats", "segment", DISTRIBUTION, "seats = N | ~ DIST | = [s1, ..., sK]: seats of each account "
+             "(users then counts accounts); usage, feature values and outside are per seat", POSITIVE),
+    _setting("churn", "segment", PERCENT, "churn = PERCENT: the chance each month that a user stops wanting the "
+             "product (an annual term's months paid and not used)", BELOW_ALL),
+    Item("competitors", Competitors, ("segment",), help="competitors = [A, B]: the competitors these users reach "
+                                                        "(without the line: every one; [] none)"),
     Item("usage", Usage, ("segment",), (Number("value", "usage", DISTRIBUTION),), named="resource",
          help="usage RES ~ lognormal(median = M, p90 = X) | uniform(LO, HI) | = N | = [v1, ..., vK]"),
     Item("value", Worth, ("segment",), (Number("amount", "first", MONEY), Number("last", "to", MONEY)),
          named="target", help="value RES = MONEY [to MONEY]: what a unit is worth to these users (falling with "
                               "use with `to`)"),
-    _setting("price", "plan", MONEY, "price = MONEY: a plan's price per user per month (`in [...]`: a choice)",
+    _setting("price", OFFERS, MONEY, "price = MONEY: a plan's price per account per month (`in [...]`: a choice)",
              choice=True),
-    _setting(CREDITS, "plan", NUMBER, "credits = N: credits granted every month; unused ones expire",
-             choice=True),
-    Item("quota", Quota, ("plan",), (Number("value", "quota", COUNT, choice=True, unlimited=True),),
-         named="resource", label="quota.{name}",
-         help="quota RES = N | unlimited: units included in the plan (no line: 0)"),
-    Item("overage", Overage, ("plan",), (Number("price", "price", MONEY, choice=True),), named="resource",
+    _setting("seat", OFFERS, MONEY, "seat = MONEY: the price per billed seat per month (default $0)", choice=True),
+    Item("min seats", MinSeats, OFFERS, (Number("value", "min seats", NUMBER, domain=Domain(1.0, whole=True)),),
+         help="min seats = N: the fewest seats an account is billed for (default 1)"),
+    _setting("annual", OFFERS, PERCENT, "annual = PERCENT: the discount when 12 months are paid up front: the plan "
+             "is offered monthly and annually", BELOW_ALL, choice=True),
+    _setting(CREDITS, OFFERS, NUMBER, "credits = N [per seat]: credits granted every month; unused ones expire",
+             choice=True, per_seat=True),
+    Item("quota", Quota, OFFERS, (Number("value", "quota", COUNT, choice=True, unlimited=True),),
+         named="resource", label="quota.{name}", per_seat=True,
+         help="quota RES = N | unlimited [per seat]: units included in the plan (no line: 0)"),
+    Item("overage", Overage, OFFERS, (Number("price", "price", MONEY, choice=True),), named="resource",
          label="overage.{name}", help="overage RES at MONEY, or graduated/volume [B at $A, ..., unlimited at $A]: "
                                       "the price of units beyond the quota"),
-    Item("overage", TieredOverage, ("plan",),
+    Item("overage", TieredOverage, OFFERS,
          (Number("bound", "bound", COUNT, domain=POSITIVE, unlimited=True), Number("price", "price", MONEY, True)),
          named="resource", label="overage.{name}"),
-    Item("pack", Pack, ("plan",), (Number("size", "size", NUMBER, domain=POSITIVE),
-                                   Number("price", "price", MONEY, choice=True)),
+    Item("pack", Pack, OFFERS, (Number("size", "size", NUMBER, domain=POSITIVE),
+                                 Number("price", "price", MONEY, choice=True)),
          named="resource", label="pack.{name}",
          help="pack RES SIZE for MONEY: a top-up of SIZE units, bought any number of times"),
-    Item("rate", CreditRate, ("plan",), (Number("value", "rate", NUMBER, choice=True, domain=POSITIVE),),
+    Item("rate", CreditRate, OFFERS, (Number("value", "rate", NUMBER, choice=True, domain=POSITIVE),),
          named="resource", label="rate.{name}", help="rate RES = N: credits one unit beyond the quota costs"),
-    Item("feature", Features, ("plan",), help="feature F1, F2: capabilities the plan includes"),
+    Item("feature", Features, OFFERS, help="feature F1, F2: capabilities the plan includes"),
 )
 
 
@@ -221,8 +243,13 @@ def choice_label(node, suffix: str = "") -> str:
 
 
 def keywords() -> tuple[str, ...]:
-    """The words that start an item (`quota`, `pack`, ...), in table order."""
-    return tuple(dict.fromkeys(i.word for i in ITEMS if i.keyword))
+    """The grammar's words of the items (`quota`, `pack`, `min`, `seats`, ...), in table order."""
+    return tuple(dict.fromkeys(word for i in ITEMS if i.keyword for word in i.word.split()))
+
+
+def item_starts() -> tuple[str, ...]:
+    """The words that start an item (`quota`, `pack`, `min`, ...)."""
+    return tuple(dict.fromkeys(i.word.split()[0] for i in ITEMS if i.keyword))
 
 
 def home(word: str) -> str:
@@ -271,7 +298,13 @@ FIGURES: tuple[Figure, ...] = (
     Figure("rate", (("plan", "resource"),), NUMBER, "rate", "rate for {r}", "`rate {r} = N`"),
     Figure("credit_pack", (("plan",),), MONEY, "pack credits", "credit pack", "`pack credits SIZE for $P`"),
     Figure("credit_overage", (("plan",),), MONEY, "overage credits", "credit overage", "`overage credits at $A`"),
+    Figure("seat", (("plan",),), MONEY, "seat"),  # $0 where the plan writes none
+    Figure("min_seats", (("plan",),), NUMBER, "min seats"),  # 1 where the plan writes none
+    Figure("annual", (("plan",),), NUMBER, "annual", "annual term", "`annual = 15%`", percent_of="fraction",
+           help="annual(PLAN): the annual term's discount (a fraction: annual(pro) <= 15% is 0.15)"),
     Figure("users", ((), ("plan",)), NUMBER, percent_of="users"),
+    Figure("seats", ((), ("plan",)), NUMBER, percent_of="seats",
+           help="seats: the seats of the accounts on any plan (of a plan: seats(PLAN))"),
     Figure("revenue", ((), ("plan",)), MONEY, help="revenue: what users pay per month (of a plan: revenue(PLAN))"),
     Figure("cost", ((), ("plan",)), MONEY, percent_of="revenue"),
     Figure("margin", ((), ("plan",)), MONEY, percent_of="revenue",

@@ -180,17 +180,22 @@ Value = Union[Scalar, Unlimited, Values, Range, GpuTime, Lognormal, Uniform]
 
 
 class Setting(Node):
-    """`key = value` or `key in choices` inside a block."""
+    """`key = value` or `key in choices` inside a block (`seats ~ DIST` in a
+    segment); `per_seat`: `credits = 1500 per seat`."""
 
     key: Ref
-    op: Literal["=", "in"] = "="
+    op: Literal["=", "in", "~"] = "="
     value: Value
+    per_seat: bool = False
 
 
 class Quota(Node):
+    """`quota R = N`; `per_seat`: `quota R = 5000 per seat` (spec section 10)."""
+
     resource: Ref
     op: Literal["=", "in"] = "="
     value: Value
+    per_seat: bool = False
 
 
 class Usage(Node):
@@ -254,7 +259,19 @@ class Features(Node):
     names: tuple[Ref, ...]
 
 
-Item = Union[Setting, Quota, Usage, Worth, Overage, TieredOverage, Pack, CreditRate, Features]
+class Competitors(Node):
+    """`competitors = [api, rival_pro]` in a segment: the competitors its users reach."""
+
+    names: tuple[Ref, ...]
+
+
+class MinSeats(Node):
+    """`min seats = 5`: the fewest seats an account is billed for."""
+
+    value: Value
+
+
+Item = Union[Setting, Quota, Usage, Worth, Overage, TieredOverage, Pack, CreditRate, Features, Competitors, MinSeats]
 
 # The word that names credits in `pack credits`, `overage credits`; no resource may take it.
 CREDITS = "credits"
@@ -380,10 +397,10 @@ class Segment(Block):
 
     @property
     def bucket_count(self) -> int:
-        """K: `buckets`, else the length of a usage list, else 10."""
+        """K: `buckets`, else the length of a usage (or seats) list, else 10."""
         if self.buckets is not None:
             return int(self.buckets.value)
-        for usage in self.usages:
+        for usage in self.usages + ([self.seats] if self.seats is not None else []):
             if isinstance(usage.value, Values):
                 return len(usage.value.items)
         return DEFAULT_BUCKETS
@@ -397,12 +414,26 @@ class Segment(Block):
         return [i for i in self.items if isinstance(i, Usage)]
 
     @property
+    def seats(self) -> Setting | None:
+        """`seats = N | ~ DIST | = [list]`: seats of each account (spec section 10)."""
+        found = self.settings("seats")
+        return found[0] if found else None
+
+    @property
+    def churn(self) -> Percent | None:
+        return self.setting("churn")
+
+    @property
+    def competitors(self) -> Competitors | None:
+        return next((i for i in self.items if isinstance(i, Competitors)), None)
+
+    @property
     def worths(self) -> list[Worth]:
         return [i for i in self.items if isinstance(i, Worth)]
 
 
-class Plan(Block):
-    optional: bool = False
+class Offer(Block):
+    """What a plan and a competitor both hold: every plan item."""
 
     @property
     def price(self) -> Setting | None:
@@ -448,6 +479,37 @@ class Plan(Block):
     def feature_names(self) -> list[str]:
         return [ref.name for i in self.items if isinstance(i, Features) for ref in i.names]
 
+    @property
+    def seat(self) -> Setting | None:
+        """`seat = MONEY`: per billed seat per month."""
+        found = self.settings("seat")
+        return found[0] if found else None
+
+    @property
+    def min_seats(self) -> MinSeats | None:
+        return next((i for i in self.items if isinstance(i, MinSeats)), None)
+
+    @property
+    def annual(self) -> Setting | None:
+        """`annual = PERCENT`: the discount when 12 months are paid up front."""
+        found = self.settings("annual")
+        return found[0] if found else None
+
+    @property
+    def per_seat(self) -> list[str]:
+        """The items written `per seat`: `quota.R` and `credits`."""
+        return [f"quota.{i.resource.name}" if isinstance(i, Quota) else i.key.name
+                for i in self.items if isinstance(i, (Quota, Setting)) and i.per_seat]
+
+
+class Plan(Offer):
+    optional: bool = False
+
+
+class Competitor(Offer):
+    """`competitor NAME { ... }`: every item a plan takes, all fixed: what
+    users can buy elsewhere (spec section 10)."""
+
 
 Compare = Literal[">=", "<=", "=="]
 
@@ -463,7 +525,7 @@ class Objective(Node):
     expr: Expr
 
 
-Statement = Union[Currency, Gpu, Resource, Feature, Segment, Plan, Require, Objective]
+Statement = Union[Currency, Gpu, Resource, Feature, Segment, Plan, Competitor, Require, Objective]
 
 
 class Model(Node):
@@ -509,6 +571,10 @@ class Model(Node):
     @property
     def plans(self) -> dict[str, Plan]:
         return self._named(Plan)
+
+    @property
+    def competitors(self) -> dict[str, Competitor]:
+        return self._named(Competitor)
 
     @property
     def requirements(self) -> list[Require]:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from planlang.model import (
-    BinOp, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal, Model, Money,
-    Negate, Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range, Rate, Ref,
-    Require, Resource, Segment, Setting, Term, Tier, TieredOverage, Trivia, Uniform, Unlimited,
-    Usage, Values, Worth,
+    BinOp, Competitor, Competitors, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal,
+    MinSeats, Model, Money, Negate, Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota,
+    Range, Rate, Ref, Require, Resource, Segment, Setting, Term, Tier, TieredOverage, Trivia, Uniform,
+    Unlimited, Usage, Values, Worth,
 )
 
 WORDS = ["alpha", "beta", "gamma", "delta", "omega", "chat", "image", "video_s", "ticket",
@@ -132,7 +132,8 @@ def usage(draw, resource: str, buckets: int | None) -> Usage:
 
 
 @st.composite
-def segment(draw, name: str, resources: list[str], features: list[str], cur: str, size: Size) -> Segment:
+def segment(draw, name: str, resources: list[str], features: list[str], cur: str, size: Size,
+            competitors: list[str] = ()) -> Segment:
     items = [Setting(key=ref("users"), value=number(draw(st.integers(1, 2000)) * 1000.0, True))]
     listed = draw(st.booleans())
     buckets = draw(st.integers(1, size.buckets))
@@ -149,7 +150,32 @@ def segment(draw, name: str, resources: list[str], features: list[str], cur: str
         items.append(Worth(target=ref(target), amount=money(amount, cur), last=last))
     if draw(st.booleans()):
         items.append(Setting(key=ref("outside"), value=money(draw(cents), cur)))
+    items += draw(accounts(buckets if listed else None, competitors))
     return Segment(name=ref(name), items=tuple(_with_trivia(draw, i) for i in items))
+
+
+@st.composite
+def accounts(draw, buckets: int | None, competitors: list[str]) -> list:
+    """A segment's section-10 items, each with a fair chance: seats (a
+    number, a distribution, or a list when usage is listed), churn and the
+    competitors it reaches."""
+    items: list = []
+    kind = draw(st.sampled_from(["none", "number", "lognormal", "list"]))
+    if kind == "number":
+        items.append(Setting(key=ref("seats"), value=Number(value=draw(st.integers(1, 400)) / 4)))
+    elif kind == "lognormal":
+        median = draw(st.integers(1, 20))
+        items.append(Setting(key=ref("seats"), op="~", value=Lognormal(
+            median=Number(value=median), p90=Number(value=median + draw(st.integers(0, 60))))))
+    elif kind == "list" and buckets is not None:
+        seats = sorted(draw(st.lists(st.integers(1, 200), min_size=buckets, max_size=buckets)))
+        items.append(Setting(key=ref("seats"), value=Values(items=tuple(Number(value=v) for v in seats))))
+    if draw(st.booleans()):
+        items.append(Setting(key=ref("churn"), value=Percent(value=draw(st.integers(0, 99)))))
+    if competitors and draw(st.booleans()):
+        items.append(Competitors(names=tuple(ref(c) for c in draw(st.lists(st.sampled_from(competitors),
+                                                                           unique=True)))))
+    return items
 
 
 @st.composite
@@ -217,8 +243,54 @@ def plan(draw, name: str, resources: list[str], features: list[str], cur: str, s
             items.append(Overage(resource=ref("credits"), price=value))
     if features and draw(st.booleans()):
         items.append(Features(names=tuple(ref(f) for f in draw(st.lists(st.sampled_from(features), unique=True, min_size=1)))))
+    items += draw(seat_items(cur, size))
+    items = [i.model_copy(update={"per_seat": draw(st.booleans())})
+             if isinstance(i, Quota) or isinstance(i, Setting) and i.key.name == "credits" else i for i in items]
     items = draw(st.permutations(items))
     return Plan(name=ref(name), optional=draw(st.booleans()), items=tuple(items))
+
+
+@st.composite
+def seat_items(draw, cur: str, size: Size) -> list:
+    """A plan's section-10 items, each with a fair chance: a price per seat,
+    a minimum of seats, an annual discount."""
+    items: list = []
+    if draw(st.booleans()):
+        op, value = draw(options(lambda v: money(float(v), cur), 0, 60, size))
+        items.append(Setting(key=ref("seat"), op=op, value=value))
+    if draw(st.booleans()):
+        items.append(MinSeats(value=Number(value=draw(st.integers(1, 50)))))
+    if draw(st.booleans()):
+        op, value = draw(options(lambda v: Percent(value=float(v)), 0, 40, size))  # ranges stay below 100%
+        items.append(Setting(key=ref("annual"), op=op, value=value))
+    return items
+
+
+def fixed(node):
+    """`node` with every choice replaced by its first value (a competitor's items)."""
+    if isinstance(node, Range):
+        return node.start
+    if isinstance(node, Values):
+        return fixed(node.items[0])
+    if isinstance(node, (Setting, Quota, CreditRate)) and node.op == "in":
+        return node.model_copy(update={"op": "=", "value": fixed(node.value)})
+    if isinstance(node, Overage):
+        return node.model_copy(update={"price": fixed(node.price)})
+    if isinstance(node, Pack):
+        return node.model_copy(update={"price": fixed(node.price)})
+    if isinstance(node, TieredOverage):
+        return node.model_copy(update={"tiers": tuple(t.model_copy(update={"price": fixed(t.price)})
+                                                      for t in node.tiers)})
+    return node
+
+
+@st.composite
+def competitor(draw, name: str, resources: list[str], features: list[str], cur: str, size: Size) -> Competitor:
+    offer = draw(plan(name, resources, features, cur, size))
+    items = [fixed(i) for i in offer.items]
+    if draw(st.booleans()):  # a rival priced per seat alone
+        items = [i for i in items if not (isinstance(i, Setting) and i.key.name == "price")]
+    return Competitor(name=ref(name), items=tuple(items))
 
 
 def term(function: str, *args: str) -> Term:
@@ -285,6 +357,8 @@ def models(draw, size: Size = Size()) -> Model:
     feature_names = [next(take) for _ in range(draw(st.integers(0, size.features)))]
     segment_names = [next(take) for _ in range(draw(st.integers(1, size.segments)))]
     plan_names = [n for n in draw(st.lists(st.sampled_from(pool), unique=True, min_size=1, max_size=size.plans))]
+    competitor_names = draw(st.lists(st.sampled_from([w for w in pool if w not in plan_names]), unique=True,
+                                     max_size=2))
 
     statements: list = []
     if cur_code:
@@ -293,7 +367,9 @@ def models(draw, size: Size = Size()) -> Model:
     statements += gpus
     statements += [draw(resource(n, gpu_names, cur, draw(st.booleans()))) for n in resource_names]
     statements += [Feature(name=ref(n)) for n in feature_names]
-    statements += [draw(segment(n, resource_names, feature_names, cur, size)) for n in segment_names]
+    statements += [draw(competitor(n, resource_names, feature_names, cur, size)) for n in competitor_names]
+    statements += [draw(segment(n, resource_names, feature_names, cur, size, competitor_names))
+                   for n in segment_names]
     plans = [draw(plan(n, resource_names, feature_names, cur, size)) for n in plan_names]
     statements += plans
     for _ in range(draw(st.integers(0, size.requirements))):

@@ -28,11 +28,11 @@ from pygls.protocol import LanguageServerProtocol
 
 from planlang import api
 from planlang.editor import symbols
-from planlang.model import Feature, Gpu, Plan, Require, Resource, Segment, Span
+from planlang.model import Competitor, Feature, Gpu, Plan, Require, Resource, Segment, Span
 
 DEBOUNCE = 0.25  # seconds of quiet typing before a changed file is checked again
 SYMBOL_KINDS = {Gpu: lsp.SymbolKind.Class, Resource: lsp.SymbolKind.Variable, Segment: lsp.SymbolKind.Struct,
-                Plan: lsp.SymbolKind.Module, Require: lsp.SymbolKind.Property}
+                Plan: lsp.SymbolKind.Module, Competitor: lsp.SymbolKind.Interface, Require: lsp.SymbolKind.Property}
 
 
 class _Refused:

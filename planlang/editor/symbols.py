@@ -15,10 +15,11 @@ from planlang import api
 from planlang.check import configurations, walk
 from planlang.economics import economics
 from planlang.items import FIGURE, FIGURES, ITEMS, STATEMENTS, WORDS, items_of
-from planlang.model import CREDITS, Features, Gpu, GpuTime, Model, Plan, Ref, Resource, Segment, Span, Term
+from planlang.model import (CREDITS, Competitor, Competitors, Features, Gpu, GpuTime, Model, Plan, Ref, Resource, Segment,
+                            Span, Term)
 from planlang.units import ALL_UNITS
 
-KINDS = {Gpu: "gpu", Resource: "resource", Segment: "segment", Plan: "plan"}
+KINDS = {Gpu: "gpu", Resource: "resource", Segment: "segment", Plan: "plan", Competitor: "competitor"}
 UNITS = [*ALL_UNITS, "%"]
 # What a word means, where no block says otherwise: statements, the grammar's words, figures.
 KEYWORDS = {**STATEMENTS, **{w: text for w, text in WORDS.items() if text},
@@ -31,7 +32,7 @@ NAMING = dict((item.word, ["feature"] if item.node is Features else
 
 @dataclass(frozen=True)
 class Occurrence:
-    kind: str  # gpu, resource, feature, segment or plan
+    kind: str  # gpu, resource, feature, segment, plan or competitor
     name: str
     span: Span
     declaration: bool
@@ -82,8 +83,10 @@ class Analysis:
         if not word:
             return None
         block = enclosing_block(self.model, self.lines, line, column)
-        here = next((i.help for i in ITEMS if i.word == word and block in i.blocks and i.help), None)
-        return here or KEYWORDS.get(word) or next((i.help for i in ITEMS if i.word == word and i.help), None)
+        named = [i for i in ITEMS if word in i.word.split() and i.help]  # `min` and `seats` of `min seats`
+        here = next((i.help for i in named if i.word == word and block in i.blocks), None) \
+            or next((i.help for i in named if block in i.blocks), None)
+        return here or KEYWORDS.get(word) or next((i.help for i in named), None)
 
     def completions(self, line: int, column: int) -> list[tuple[str, str]]:
         return completions(self.model, self.lines, line, column)
@@ -92,7 +95,7 @@ class Analysis:
 def occurrences(model: Model) -> list[Occurrence]:
     """Every declared name and every use of one, with its kind."""
     out: list[Occurrence] = []
-    declared = {kind: set() for kind in ("gpu", "resource", "feature", "segment", "plan")}
+    declared = {kind: set() for kind in ("gpu", "resource", "feature", "segment", "plan", "competitor")}
     for statement in model.statements:
         kind = "feature" if type(statement).__name__ == "Feature" else KINDS.get(type(statement))
         if kind is not None:
@@ -110,6 +113,9 @@ def occurrences(model: Model) -> list[Occurrence]:
         elif isinstance(node, Features):
             for ref in node.names:
                 use("feature", ref)
+        elif isinstance(node, Competitors):
+            for ref in node.names:
+                use("competitor", ref)
         elif type(node) in naming:
             ref = getattr(node, naming[type(node)])
             use("resource" if ref.name not in declared["feature"] else "feature", ref)
@@ -157,13 +163,17 @@ def describe(model: Model, kind: str, name: str, declared: dict | None = None, e
     if kind == "plan":
         return f"{head}{' (optional)' if block.optional else ''}: {configurations(block):,} configurations " \
                f"of its choices"
+    if kind == "competitor":
+        reach = [s for s, segment in declared["segment"].items() if segment.competitors is None
+                 or name in (ref.name for ref in segment.competitors.names)]
+        return f"{head}: an alternative to the catalog, reached by {', '.join(reach) or 'no segment'}"
     users = [p for p, plan in declared["plan"].items() if name in plan.feature_names]
     return f"{head}: included by {', '.join(users) or 'no plan'}"
 
 
 def _declared(model: Model) -> dict[str, dict]:
     return {"gpu": model.gpus, "resource": model.resources, "segment": model.segments,
-            "plan": model.plans, "feature": model.features}
+            "plan": model.plans, "feature": model.features, "competitor": model.competitors}
 
 
 def _economics(model: Model):
@@ -203,8 +213,7 @@ def completions(model: Model, lines: list[str], line: int, column: int) -> list[
     """(label, kind) of what may be typed at a position: names of the kind
     the context asks for, keywords valid there, units after a number."""
     before = lines[line - 1][: column - 1] if 1 <= line <= len(lines) else ""
-    names = {"gpu": list(model.gpus), "resource": list(model.resources), "feature": list(model.features),
-             "plan": list(model.plans), "segment": list(model.segments)}
+    names = {kind: list(declared) for kind, declared in _declared(model).items()}
     for pattern, kinds in CONTEXTS:
         if re.search(pattern, before):
             return [(name, kind) for kind in kinds for name in names[kind]]
@@ -220,7 +229,7 @@ def completions(model: Model, lines: list[str], line: int, column: int) -> list[
 def _contexts() -> list[tuple[str, list[str]]]:
     """(what the text before the cursor ends with, the kinds of names that
     may follow): after `on`, an item's word, each argument of a figure."""
-    out = [(r"\bon\s+\w*$", ["gpu"])]
+    out = [(r"\bon\s+\w*$", ["gpu"]), (r"\bcompetitors\s*=\s*\[(\w+\s*,\s*)*\w*$", ["competitor"])]
     for word, kinds in NAMING.items():
         tail = r"(\w+\s*,\s*)*\w*$" if kinds == ["feature"] else r"\w*$"
         out.append((rf"\b{word}\s+{tail}", kinds))

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 from lark import Token, Transformer
 
-from planlang.items import BLOCKS, STATEMENTS, home, item_of, items_of, keywords, settings as setting_kinds
+from planlang.items import BLOCKS, DISTRIBUTION, OFFERS, STATEMENTS, home, item_of, items_of, keywords, numbers_of, setting, settings as setting_kinds
 from planlang.diagnostics import Problems, did_you_mean, one_of
 from planlang.model import (
-    CREDITS, NO_TRIVIA, BinOp, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal,
+    CREDITS, NO_TRIVIA, BinOp, Competitor, Competitors, CreditRate, Currency, Feature, Features, Gpu, GpuTime,
+    Lognormal, MinSeats,
     Money, Negate, Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range, Rate,
     Ref, Require, Resource, Segment, Setting, Span, Term, Tier, TieredOverage, Uniform,
     Unlimited, Usage, Values, Worth, number_text,
@@ -52,7 +53,7 @@ COMPARE_HINTS = {
 PUNCTUATION = frozenset({
     "_NL", "EQUAL", "IN", "TILDE", "AT", "FOR", "ON", "STEP", "COMMA", "MINUS", "PLUS",
     "STAR", "SLASH", "PERCENT", "LSQB", "RSQB", "LPAR", "RPAR", "LBRACE", "RBRACE",
-    "__ANON_4", "UNLIMITED", "TO",
+    "__ANON_4", "UNLIMITED", "TO", "PER", "SEAT",
 }) | {word.upper() for word in STATEMENTS} | {word.upper() for word in keywords()}
 
 
@@ -134,6 +135,13 @@ def _plain(value) -> str:
         amount = getattr(value, "value", getattr(value, "amount", 0.0))
         text = number_text(abs(amount))
     return text
+
+
+class PerSeat:
+    """`per seat` after an amount, until its item is built."""
+
+    def __init__(self, span: Span):
+        self.span = span
 
 
 class Builder(Transformer):
@@ -315,19 +323,34 @@ class Builder(Transformer):
     # ---- items ---------------------------------------------------------------
 
     def _keyed(self, cls, children, key: str, op: str | None = None):
-        name, value = [c for c in parts(children)]
+        name, value, *per = parts(children)
         if value is None:
             return None
         fields = {key: ref(name), "value": value}
         if op is not None:
             fields["op"] = op
+        if per:
+            if "per_seat" not in cls.model_fields:
+                self._per_seat_refused(per[0], f"a rate for {name}")
+                return None
+            fields["per_seat"] = True
         return make(cls, children, **fields)
+
+    def per_seat(self, children):
+        return PerSeat(span_of(children))
+
+    def _per_seat_refused(self, per: "PerSeat", word: str) -> None:
+        self.problems.add(per.span, f"`per seat` multiplies a quota or credits by the seats an account is "
+                          f"billed; {word} is per unit already: drop `per seat`")
 
     def setting(self, children):
         return self._keyed(Setting, children, "key", "=")
 
     def setting_in(self, children):
         return self._keyed(Setting, children, "key", "in")
+
+    def setting_dist(self, children):
+        return self._keyed(Setting, children, "key", "~")
 
     def quota(self, children):
         return self._keyed(Quota, children, "resource", "=")
@@ -355,11 +378,17 @@ class Builder(Transformer):
                     last=amounts[1] if len(amounts) > 1 else None)
 
     def overage(self, children):
-        name, price = parts(children)
+        name, price, *per = parts(children)
+        if per:
+            self._per_seat_refused(per[0], f"an overage on {name}")
+            return None
         return None if price is None else make(Overage, children, resource=ref(name), price=price)
 
     def pack(self, children):
-        name, size, price = parts(children)
+        name, size, price, *per = parts(children)
+        if per:
+            self._per_seat_refused(per[0], f"a pack of {name}")
+            return None
         if size is None or price is None:
             return None
         if not isinstance(size, Number):
@@ -391,6 +420,13 @@ class Builder(Transformer):
     def features(self, children):
         return make(Features, children, names=tuple(ref(c) for c in parts(children)))
 
+    def competitors(self, children):
+        return make(Competitors, children, names=tuple(ref(c) for c in parts(children)))
+
+    def min_seats(self, children):
+        (value,) = parts(children)
+        return None if value is None else make(MinSeats, children, value=value)
+
     def block(self, children):
         return Body([c for c in children if not isinstance(c, Token)], span_of(children))
 
@@ -410,6 +446,12 @@ class Builder(Transformer):
         fields.setdefault("optional", False) if cls is Plan else None
         return make(cls, children, name=ref(name), items=self.fit_items(kind, body.items, name.line),
                     **fields)
+
+    def competitor(self, children):
+        if len(children) == 4:
+            self.problems.add(span_of([children[2]]), "a competitor is not the catalog's to offer: its users "
+                              "can always buy it; drop `optional`")
+        return self._block(Competitor, "competitor", children)
 
     def gpu(self, children):
         return self._block(Gpu, "gpu", children)
@@ -464,6 +506,13 @@ class Builder(Transformer):
         return tuple(kept)
 
     def _fits(self, kind: str, item) -> bool:
+        if kind == "competitor" and not self._fixed(item):
+            return False
+        if isinstance(item, MinSeats):
+            if isinstance(item.value, (Values, Range)):
+                self.problems.add(item.value.span, "min seats is a fixed number, not a choice")
+                return False
+            return self._expect(item.value, "number", "min seats")
         if isinstance(item, Setting):
             return self._setting(kind, item)
         if isinstance(item, Quota):
@@ -478,6 +527,15 @@ class Builder(Transformer):
             return all([self._tier(item, tier) for tier in item.tiers])
         if isinstance(item, CreditRate):
             return self._choice_or_fixed(item, "number", "rate")
+        return True
+
+    def _fixed(self, item) -> bool:
+        """A competitor's items are what it sells: nothing there is a choice."""
+        for _, _, value in numbers_of(item, "competitor"):
+            if isinstance(value, (Values, Range)):
+                self.problems.add(value.span, "a competitor's items are fixed: the solver chooses only the "
+                                  "catalog's plans; write one value")
+                return False
         return True
 
     def _tier(self, item: TieredOverage, tier: Tier) -> bool:
@@ -503,11 +561,20 @@ class Builder(Transformer):
                     message += f"; a {kind} takes {one_of(known)}"
             self.problems.add(item.key.span, message)
             return False
-        if kind == "plan" and key == CREDITS and any(isinstance(v, Unlimited) for v in _choice_parts(item.value)):
+        if item.per_seat and not setting(kind, key).per_seat:
+            self.problems.add(item.span, f"`per seat` multiplies a quota or credits by the seats an account is "
+                              f"billed, not {key}: drop `per seat`")
+            return False
+        if kind in OFFERS and key == CREDITS and any(isinstance(v, Unlimited) for v in _choice_parts(item.value)):
             self.problems.add(item.value.span, "credits are a number granted each month, not unlimited; "
                               "for no cap, give the resources an unlimited quota instead of a rate")
             return False
-        if kind == "plan" and key in PLAN_CHOICES:
+        if known[key] == DISTRIBUTION:
+            return self._distribution(item.op, item.value, key)
+        if item.op == "~":
+            self.problems.add(item.value.span, f"'~' takes a distribution (seats ~ lognormal(...)); write {key} = ...")
+            return False
+        if kind in OFFERS and key in PLAN_CHOICES:
             return self._choice_or_fixed(item, *PLAN_CHOICES[key])
         if item.op == "in":
             self.problems.add(item.key.span, f"{key} cannot be a choice; write {key} = ...")
@@ -552,20 +619,27 @@ class Builder(Transformer):
         return ok
 
     def _usage(self, item: Usage) -> bool:
-        value = item.value
-        name = item.resource.name
-        if item.op == "~":
+        return self._distribution(item.op, item.value, f"usage of {item.resource.name}",
+                                  f"usage {item.resource.name}")
+
+    def _distribution(self, op: str, value, what: str, head: str | None = None) -> bool:
+        """A usage or a segment's seats: `~ lognormal(...) | uniform(...)`, `= N` or `= [v1, ..., vK]`."""
+        head = head or what
+        if op == "~":
             if isinstance(value, (Lognormal, Uniform)):
                 return True
             self.problems.add(value.span, f"'~' takes a distribution such as lognormal(median = M, "
-                              f"p90 = X); for a fixed usage write usage {name} = N")
+                              f"p90 = X); for a fixed {what} write {head} = N")
             return False
         if isinstance(value, (Lognormal, Uniform)):
-            self.problems.add(value.span, f"a distribution follows '~': usage {name} ~ ...")
+            self.problems.add(value.span, f"a distribution follows '~': {head} ~ ...")
+            return False
+        if op == "in":
+            self.problems.add(value.span, f"{what} is not a choice: write {head} = N, = [v1, ..., vK] or ~ DIST")
             return False
         if isinstance(value, Values):
-            return all([self._expect(v, "number", f"usage of {name}") for v in value.items])
-        return self._expect(value, "number", f"usage of {name}")
+            return all([self._expect(v, "number", what) for v in value.items])
+        return self._expect(value, "number", what)
 
     def _wrong(self, value, message: str) -> None:
         self.problems.add(value.span, f"{message}, not {describe_value(value)}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from lark import Token
-from lark.exceptions import UnexpectedCharacters
+from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 from lark.lexer import Lexer
 
 MAX_NESTING = 50  # brackets inside brackets
@@ -26,6 +26,12 @@ MAX_OPERATORS = 200  # + - * / outside [] in one line
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = frozenset({"PLUS", "MINUS", "STAR", "SLASH"})
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\f\r":
+        pos += 1
+    return pos
 
 
 class TooComplex(Exception):
@@ -59,11 +65,17 @@ class PlanLexer(Lexer):
             re.DOTALL,
         )
 
-    def _word_type(self, word: str, accepts) -> str:
+    def _word_type(self, word: str, accepts, parser_state, text: str, end: int) -> str:
         """Keyword, then unit, then currency code, then name: the first the
-        parser can take here (or the likeliest, to be reported)."""
+        parser can take here (or the likeliest, to be reported). A word that
+        may be both a keyword and a unit (`min`: `2 min on h100`, `min seats`
+        starting the next item of a one-line block) is the keyword only when
+        the parser could take the word after it."""
         keyword = self.keywords.get(word)
         if keyword is not None and keyword in accepts:
+            if "UNIT" in accepts and self.unit.fullmatch(word) \
+                    and not self._takes_next(parser_state, keyword, text, end):
+                return "UNIT"
             return keyword
         if "UNIT" in accepts and self.unit.fullmatch(word):
             return "UNIT"
@@ -72,6 +84,20 @@ class PlanLexer(Lexer):
         if "NAME" in accepts or keyword is None:
             return "NAME"
         return keyword
+
+    def _takes_next(self, parser_state, keyword: str, text: str, end: int) -> bool:
+        """Whether, after `keyword`, the parser accepts the word after it
+        (the word of `text` after position `end`)."""
+        following = _WORD.match(text, _skip_space(text, end))
+        if following is None:
+            return False
+        after = parser_state.copy()
+        try:
+            after.feed_token(Token(keyword, ""))
+        except UnexpectedToken:  # the keyword does not fit here after all
+            return False
+        accepts = after.parse_conf.parse_table.states[after.position]
+        return self.keywords.get(following.group()) in accepts or "NAME" in accepts
 
     def lex(self, lexer_state, parser_state):
         text_slice = lexer_state.text
@@ -101,7 +127,8 @@ class PlanLexer(Lexer):
             value = match.group()
             column = pos - line_start + 1
             if group == "word":
-                kind = self._word_type(value, states[parser_state.position])
+                kind = self._word_type(value, states[parser_state.position], parser_state,
+                                       text, match.end())
             elif group == "punct":
                 kind = self.punctuation[value]
             elif group == "bad":

@@ -28,9 +28,9 @@ from lark.utils import TextSlice
 
 from planlang.syntax.build import Builder
 from planlang.diagnostics import Diagnostic, Problems, did_you_mean
-from planlang.items import BLOCKS, NAMED, STATEMENTS, keywords
+from planlang.items import BLOCKS, NAMED, STATEMENTS, item_starts
 from planlang.syntax.lexer import PlanLexer, TooComplex
-from planlang.model import NO_TRIVIA, Gpu, Plan, Ref, Resource, Segment, Span
+from planlang.model import NO_TRIVIA, Competitor, Gpu, Plan, Ref, Resource, Segment, Span
 from planlang.units import ALL_UNITS
 
 def cache_file() -> str | bool:
@@ -124,7 +124,7 @@ _TOP_LEVEL = re.compile(
 )
 _DECLARES = re.compile(r"\s*(" + "|".join(NAMED) + r")\s+([A-Za-z_]\w*)")
 _HEADER = re.compile(r"\s*(" + "|".join(BLOCKS) + r")\s+([A-Za-z_]\w*)(\s+optional)?\s*\{")
-_BLOCKS = {"gpu": Gpu, "resource": Resource, "segment": Segment, "plan": Plan}
+_BLOCKS = {"gpu": Gpu, "resource": Resource, "segment": Segment, "plan": Plan, "competitor": Competitor}
 
 
 def _code(line: str) -> str:
@@ -288,7 +288,7 @@ _PHRASES = {
     "_NL": "a line break",
     "$END": "the end of the file",
 }
-_ITEM_STARTS = {word.upper() for word in keywords()}  # the tokens that start an item
+_ITEM_STARTS = {word.upper() for word in item_starts()}  # the tokens that start an item
 
 
 def _token_text(token: Token) -> str:

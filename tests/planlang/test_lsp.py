@@ -133,3 +133,52 @@ async def test_definition_references_hover_and_symbols(client: LanguageClient):
     outline = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=ident))
     names = [s.name for s in outline]
     assert names[:2] == ["h100", "rented"] and "plus" in names and "margin >= 30%" in names
+
+
+ACCOUNTS = """resource message { cost = $0.001 }
+competitor api {
+  price = $0
+  overage message at $0.004
+}
+competitor rival_pro { seat = $20  quota message = unlimited }
+segment team {
+  users = 40K
+  seats ~ lognormal(median = 8, p90 = 40)
+  usage message = 300
+  competitors = [rival_pro, ]
+}
+plan business {
+  seat in [$20, $25]
+  min seats = 2
+  quota message = 5000 per seat
+  annual in [0%, 15%]
+}
+"""
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_competitors_seats_and_terms_in_the_editor(client: LanguageClient):
+    text = ACCOUNTS
+    open_document(client, text)
+    ident = lsp.TextDocumentIdentifier(uri=URI)
+    found = await client.text_document_completion_async(lsp.CompletionParams(
+        text_document=ident, position=position(text, "rival_pro, ]", len("rival_pro, "))))
+    assert [item.label for item in found.items] == ["api", "rival_pro"]
+    use = position(text, "rival_pro, ]")
+    definition = await client.text_document_definition_async(lsp.DefinitionParams(text_document=ident, position=use))
+    assert definition.range.start == position(text, "rival_pro {")
+    about = await client.text_document_hover_async(lsp.HoverParams(text_document=ident, position=use))
+    assert "reached by team" in about.contents.value
+    api = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=ident, position=position(text, "api {")))
+    assert "reached by no segment" in api.contents.value
+    minimum = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=ident, position=position(text, "min seats")))
+    assert "fewest seats an account is billed for" in minimum.contents.value
+    inside = await client.text_document_completion_async(lsp.CompletionParams(
+        text_document=ident, position=position(text, "  price = $0", 2)))
+    assert {"seat", "min seats", "annual", "quota"} <= {item.label for item in inside.items}
+    outline = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=ident))
+    kinds = {s.name: s.kind for s in outline}
+    assert kinds["api"] == kinds["rival_pro"] == lsp.SymbolKind.Interface
+    assert kinds["business"] == lsp.SymbolKind.Module

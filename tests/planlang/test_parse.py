@@ -224,3 +224,68 @@ def test_digits_of_other_scripts_are_not_numbers():
     (problem,) = caught.value.diagnostics
     assert (problem.line, problem.column) == (1, 21)
     assert "digits 0-9" in problem.message
+
+
+SECTION_10 = """resource message { cost = $0.001 }
+feature admin_console
+
+competitor api {  # what users can buy elsewhere
+  price = $0
+  overage message at $0.04
+}
+
+competitor rival_pro { seat = $20  quota message = unlimited }
+
+segment team {
+  users = 40K                          # accounts
+  seats ~ lognormal(median = 8, p90 = 40)
+  usage message ~ lognormal(median = 300, p90 = 2000)  # per seat
+  value admin_console = $4             # per seat
+  outside = $3                         # per seat
+  competitors = [rival_pro]
+  churn = 3%                           # per month
+}
+
+plan business optional {
+  price = $0                           # per account and month
+  seat in [$20, $25, $30]              # per billed seat and month
+  min seats = 2
+  quota message = 5000 per seat        # pooled across the account
+  credits = 1500 per seat
+  rate message = 4
+  overage credits at $0.01
+  annual in [0%, 15%, 20%]             # discount when 12 months are paid up front
+}
+"""
+
+
+def test_competitors_seats_and_terms_parse_into_their_items():
+    model = planlang.loads(SECTION_10)
+    team, business = model.segments["team"], model.plans["business"]
+    assert list(model.competitors) == ["api", "rival_pro"] and "api" not in model.plans
+    assert [r.name for r in team.competitors.names] == ["rival_pro"]
+    assert team.settings("seats")[0].op == "~" and isinstance(team.setting("seats"), Lognormal)
+    assert team.setting("churn") == Percent(value=3)
+    assert business.seat.op == "in" and business.min_seats.value == Number(value=2)
+    assert business.quotas[0].per_seat and business.settings("credits")[0].per_seat
+    assert [v.value for v in choice_values(business.annual.value)] == [0, 15, 20]
+    assert model.competitors["rival_pro"].price is None and model.competitors["rival_pro"].seat is not None
+
+
+def test_formatter_keeps_section_10_and_its_comments():
+    text = planlang.dumps(planlang.loads(SECTION_10))
+    assert planlang.loads(text) == planlang.loads(SECTION_10)
+    for line in ("competitor api {  # what users can buy elsewhere", "competitors = [rival_pro]",
+                 "quota message = 5000 per seat  # pooled across the account", "min seats = 2",
+                 "competitor rival_pro { seat = $20  quota message = unlimited }"):
+        assert line in text, line
+    assert planlang.dumps(planlang.loads(text)) == text
+
+
+def test_min_is_a_unit_after_a_number_and_a_keyword_before_seats():
+    model = planlang.loads("gpu g { hourly = $2/hour }\nresource r { gpu = 2 min on g }\n"
+                           "plan p { seat = $5  min seats = 3 }\n")
+    assert model.resources["r"].gpu_times[0].time == Quantity(value=2, unit="min")
+    assert model.plans["p"].min_seats.value == Number(value=3)
+    competitors = planlang.loads("competitor min { price = $1 }\nsegment s { users = 1  competitors = [min] }")
+    assert list(competitors.competitors) == ["min"]
