@@ -7,11 +7,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+import planlang
 from planlang.model import Model
-from solver.semantics.buckets import expand
+from solver.analysis.optimize import solve
+from solver.milp.options import Options
 from solver.semantics.configs import expand as expand_plans
 from planlang.economics import economics
-from solver.semantics.evaluator import Evaluation, evaluate
+from solver.semantics.evaluator import Evaluation, evaluate, user_types
 
 
 @dataclass
@@ -34,7 +36,7 @@ def close(a: float, b: float, tolerance: float = 1e-6) -> bool:
 
 def brute_force(model: Model) -> Best:
     econ = economics(model)
-    buckets = expand(model, {name: u.demand for name, u in econ.units.items()})
+    buckets = user_types(model, econ)
     sign = 1.0 if model.objective.sense == "maximize" else -1.0
     best, optima, count = None, [], 0
     for catalog in all_catalogs(model):
@@ -48,3 +50,30 @@ def brute_force(model: Model) -> Best:
         elif close(value, best):
             optima.append(evaluation)
     return Best(None if best is None else sign * best, optima, count)
+
+
+def agree(model, backend: str = "highs"):
+    best = brute_force(model)
+    solution = solve(model, Options(backend=backend))
+    if best.objective is None:
+        assert solution.status == "infeasible", solution.message
+        assert solution.conflicts, "an infeasible answer names the requirements that cannot hold"
+        return best, solution
+    assert solution.status == "optimal", solution.message
+    assert close(solution.objective, best.objective), (solution.objective, best.objective)
+    matching = [e for e in best.optima if {n: c.choices for n, c in e.catalog.items()} ==
+                {n: tuple((k, float("inf") if v is None else v) for k, v in p.choices.items())
+                 for n, p in solution.plans.items() if p.offered}]
+    assert matching, "the MILP's catalog is one the brute force finds best"
+    totals = matching[0].totals
+    assert close(solution.totals.revenue, totals.revenue)
+    assert close(solution.totals.cost, totals.cost)
+    assert close(solution.totals.users, totals.users)
+    if len(best.optima) == 1:
+        assert close(solution.totals.margin, best.optima[0].totals.margin)
+    return best, solution
+
+
+def through_language(model):
+    """The model as a user would give it: written out and read back."""
+    return planlang.loads(planlang.dumps(model))

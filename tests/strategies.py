@@ -661,3 +661,94 @@ def small_credit_models(draw, declining: bool = False) -> Model:
     if draw(st.booleans()):
         statements.append(Objective(sense="maximize", expr=term(draw(st.sampled_from(["revenue", "users"])))))
     return Model(statements=tuple(statements))
+
+
+# ---- competitors, accounts of several seats, annual terms (spec section 10) -----------------
+
+
+@st.composite
+def small_account_models(draw) -> Model:
+    """A small model (of `small_models` or `small_credit_models`, values
+    declining or not) given the constructs of section 10, each with a fair
+    chance: seats per segment (a number, a distribution or a list) with
+    churn and a choice of competitors, competitor blocks made of fixed plan
+    items, and on plans a price per seat, a minimum of seats, quotas and
+    credits per seat and an annual discount; at most one of these a choice
+    (catalogs stay few enough for brute force), sometimes a requirement on
+    seats or on a plan's annual discount."""
+    base = draw(st.sampled_from(["models", "credit_models"]))
+    declining = draw(st.booleans())
+    model = draw(small_models(declining) if base == "models" else small_credit_models(declining))
+    resources = list(model.resources)
+    choice_left = [True]
+
+    def choice(values: list) -> tuple[str, object]:
+        """A fixed value, or (once per model) a list of two."""
+        if choice_left[0] and len(values) > 1 and draw(st.booleans()):
+            choice_left[0] = False
+            return "in", Values(items=tuple(values[:2]))
+        return "=", values[0]
+
+    competitors = []
+    for c in range(draw(st.integers(0, 2))):
+        items: list = [Setting(key=ref("price"), value=money(draw(st.integers(0, 15)), "$"))]
+        for r in draw(st.lists(st.sampled_from(resources), unique=True)):
+            items.append(Quota(resource=ref(r), value=Number(value=draw(st.integers(0, 80))),
+                               per_seat=draw(st.booleans())))
+            if draw(st.booleans()):
+                items.append(Overage(resource=ref(r), price=money(draw(st.integers(1, 20)) / 100, "$")))
+        if draw(st.booleans()):
+            items.append(Setting(key=ref("seat"), value=money(draw(st.integers(0, 6)), "$")))
+        if draw(st.booleans()):
+            items.append(Setting(key=ref("annual"), value=Percent(value=draw(st.integers(0, 40)))))
+        competitors.append(Competitor(name=ref(f"rival{c}"), items=tuple(items)))
+    names = [c.name.name for c in competitors]
+
+    statements: list = []
+    for statement in model.statements:
+        if isinstance(statement, Segment):
+            items = list(statement.items)
+            shape = draw(st.sampled_from(["none", "number", "lognormal", "list"]))
+            if shape == "number":
+                items.append(Setting(key=ref("seats"), value=Number(value=draw(st.integers(1, 24)) / 2)))
+            elif shape == "lognormal":
+                median = draw(st.integers(1, 6))
+                items.append(Setting(key=ref("seats"), op="~", value=Lognormal(
+                    median=Number(value=median), p90=Number(value=median + draw(st.integers(0, 20))))))
+            elif shape == "list":
+                k = statement.bucket_count
+                items.append(Setting(key=ref("seats"), value=Values(items=tuple(
+                    Number(value=v) for v in sorted(draw(st.lists(st.integers(1, 20), min_size=k, max_size=k)))))))
+            if draw(st.booleans()):
+                items.append(Setting(key=ref("churn"), value=Percent(value=draw(st.sampled_from([0, 2, 4, 10, 30])))))
+            if names and draw(st.booleans()):
+                items.append(Competitors(names=tuple(ref(n) for n in draw(st.lists(st.sampled_from(names),
+                                                                                    unique=True)))))
+            statement = statement.model_copy(update={"items": tuple(items)})
+        elif isinstance(statement, Plan):
+            items = [i.model_copy(update={"per_seat": draw(st.booleans())})
+                     if isinstance(i, Quota) or isinstance(i, Setting) and i.key.name == "credits" else i
+                     for i in statement.items]
+            if draw(st.booleans()):
+                op, value = choice([money(v, "$") for v in draw(st.lists(st.integers(0, 8), unique=True,
+                                                                         min_size=1, max_size=2))])
+                items.append(Setting(key=ref("seat"), op=op, value=value))
+            if draw(st.booleans()):
+                items.append(MinSeats(value=Number(value=draw(st.integers(1, 6)))))
+            if draw(st.booleans()):
+                op, value = choice([Percent(value=v) for v in draw(st.lists(st.sampled_from([0, 10, 20, 35]),
+                                                                            unique=True, min_size=1, max_size=2))])
+                items.append(Setting(key=ref("annual"), op=op, value=value))
+            statement = statement.model_copy(update={"items": tuple(items)})
+        statements.append(statement)
+    plans = [s for s in statements if isinstance(s, Plan)]
+    extra = draw(st.sampled_from(["none", "none", "seats", "annual"]))
+    if extra == "seats":
+        statements.append(Require(left=term("seats", draw(st.sampled_from(plans)).name.name), op=">=",
+                                  right=Percent(value=draw(st.integers(0, 60)))))
+    elif extra == "annual" and any(p.annual is not None for p in plans):
+        plan = draw(st.sampled_from([p for p in plans if p.annual is not None]))
+        statements.append(Require(left=term("annual", plan.name.name), op="<=",
+                                  right=Percent(value=draw(st.sampled_from([10, 20])))))
+    at = next((i for i, s in enumerate(statements) if isinstance(s, Segment)), len(statements))
+    return Model(statements=tuple(statements[:at] + competitors + statements[at:]))

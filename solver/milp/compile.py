@@ -18,8 +18,10 @@ import numpy as np
 from planlang.linear import STRUCTURAL, Linear, linearize
 from planlang.model import Model
 from solver.semantics import purchases
-from solver.semantics.buckets import Bucket, expand
-from solver.semantics.configs import Config, expand as expand_plans
+from planlang.model import CREDITS
+from solver.semantics.buckets import Bucket
+from solver.semantics.configs import Config, expand as expand_plans, months_active
+from solver.semantics.evaluator import user_types
 from planlang.economics import Economics, economics
 from solver.semantics.ties import contribution_unit, grid_each, utility_unit
 
@@ -45,6 +47,8 @@ class Compiled:
     contribution: np.ndarray  # (K, J) per user, to the objective as maximized
     ranking: list[np.ndarray]  # per bucket: acceptable configurations, best first
     objective: Linear
+    annual: np.ndarray  # (K, J) whether a user takes the configuration's annual term (spec section 10)
+    seats: np.ndarray  # (K,) seats of each account
 
     @property
     def sense(self) -> str:
@@ -62,21 +66,45 @@ def _table(rows, columns, value, default: float) -> np.ndarray:
     return out
 
 
+@dataclass
+class PerUser:
+    """One user of each bucket on each configuration's monthly term, (K, J)
+    arrays but `gpu_hours` (K, J, G) and `served` (K, J, R)."""
+
+    utility: np.ndarray
+    revenue: np.ndarray
+    cost: np.ndarray
+    gpu_hours: np.ndarray
+    served: np.ndarray
+    value: np.ndarray  # what the served units and features are worth (utility before payments)
+    payments: np.ndarray  # paid beyond the fixed fee
+    fee: np.ndarray  # the fixed fee: price + seat * billed seats
+
+
 def per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
-             resources: list[str], features: list[str], pools: list[str]):
+             resources: list[str], features: list[str], pools: list[str]) -> PerUser:
     """Utility, revenue, cost, GPU-hours and units served of one user of each
-    bucket on each configuration: the vectorized twin of evaluate.option,
-    with the same floating-point operations for every decision."""
+    bucket on each configuration's monthly term: the vectorized twin of
+    evaluator.option, with the same floating-point operations for every
+    decision."""
     usage = _table(buckets, resources, lambda b, r, d: b.usage.get(r, d), 0.0)[:, None, :]
     first = _table(buckets, resources, lambda b, r, d: b.values.get(r, d), 0.0)[:, None, :]
     last = _table(buckets, resources, lambda b, r, d: b.last.get(r, b.values.get(r, d)), 0.0)[:, None, :]
     values = purchases.Values(first, last, usage)
     worth = _table(buckets, features, lambda b, f, d: b.features.get(f, d), 0.0)
+    billed = np.maximum(np.array([b.seats for b in buckets])[:, None], np.array([c.min_seats for c in configs])[None])
     quota = _table(configs, resources, lambda c, r, d: c.quota.get(r, d), 0.0)[None]
+    per_seat = _table(configs, resources, lambda c, r, d: float(r in c.per_seat), 0.0)[None] > 0.0
+    if per_seat.any():  # pooled over the account: the amount times the seats billed
+        quota = np.where(per_seat, quota * billed[:, :, None], quota)
+    granted = np.array([c.credits or 0.0 for c in configs])[None]
+    credits_per_seat = np.array([CREDITS in c.per_seat for c in configs])[None]
+    granted = np.where(credits_per_seat, granted * billed, granted) if credits_per_seat.any() \
+        else np.broadcast_to(granted, billed.shape)
     over = _table(configs, resources, lambda c, r, d: c.overage.get(r, d), np.nan)[None]
     size = _table(configs, resources, lambda c, r, d: c.packs.get(r, (d, 0.0))[0], 0.0)[None]
     pack_price = _table(configs, resources, lambda c, r, d: c.packs.get(r, (0.0, d))[1], 0.0)[None]
-    price = np.array([c.price for c in configs])[None]
+    fee = np.array([c.price for c in configs])[None] + np.array([c.seat for c in configs])[None] * billed
     has_feature = _table(configs, features, lambda c, f, d: float(f in c.features), 0.0)
 
     included = np.minimum(usage, quota)
@@ -85,24 +113,47 @@ def per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
     packs = purchases.packs(values, included, excess, size, pack_price)
     pack_bought = np.minimum(packs * size, excess)
     tier_bought, tier_paid = purchases.tiered(excess, included, values, configs, resources)
-    credit_bought, credit_paid = purchases.credits(excess, included, values, configs, resources)
+    credit_bought, credit_paid = purchases.credits(excess, included, values, configs, resources, granted)
 
     served = included + over_bought + pack_bought + tier_bought + credit_bought
     payments = (np.where(np.isnan(over), 0.0, over) * over_bought + packs * pack_price + tier_paid).sum(axis=2) \
         + credit_paid
     value = values.worth(np.zeros_like(served), served).sum(axis=2) + worth @ has_feature.T
-    utility = value - price - payments
-    revenue = price + payments
     unit_cost = np.array([econ.units[r].cost for r in resources])
     cost = (served * unit_cost).sum(axis=2)
     per_unit_hours = np.array([[econ.units[r].gpu_hours.get(p, 0.0) for p in pools] for r in resources])
     gpu_hours = served @ per_unit_hours.reshape(len(resources), len(pools))
-    return utility, revenue, cost, gpu_hours, served, value
+    return PerUser(value - fee - payments, fee + payments, cost, gpu_hours, served, value, payments, fee)
+
+
+def terms(users: PerUser, buckets: list[Bucket], configs: list[Config], contribute, units) -> np.ndarray:
+    """Where a configuration has an annual term (spec section 10), the term
+    each bucket takes: the higher utility, then the higher contribution to
+    the objective, then the monthly one (the twin of evaluator.terms and
+    choose). `users` is updated to the term taken; `contribute(revenue)`
+    gives the contributions; `units`: the buckets' grids. Returns (K, J):
+    True where the annual term is taken."""
+    discount = np.array([np.nan if c.annual is None else c.annual for c in configs])
+    offered = ~np.isnan(discount)
+    if not offered.any():
+        return np.zeros(users.utility.shape, dtype=bool)
+    active = np.array([months_active(b.churn) for b in buckets])[:, None]
+    paid = 12.0 * users.fee * (1.0 - discount[None]) / active
+    utility, revenue = users.value - paid - users.payments, paid + users.payments
+    utility_unit, contribution_unit = (unit[:, None] for unit in units)
+    monthly = (grid_each(users.utility, utility_unit), grid_each(contribute(users.revenue), contribution_unit))
+    annual = (grid_each(utility, utility_unit), grid_each(contribute(revenue), contribution_unit))
+    takes = offered[None] & ((annual[0] > monthly[0]) | ((annual[0] == monthly[0]) & (annual[1] > monthly[1])))
+    users.utility = np.where(takes, utility, users.utility)
+    users.revenue = np.where(takes, revenue, users.revenue)
+    return takes
 
 
 def contribution(objective: Linear, sense: str, plans: list[str], plan_of: np.ndarray,
-                 revenue: np.ndarray, cost: np.ndarray, gpu_hours: np.ndarray, pools: list[str]):
-    """Per user, what each option adds to the objective (negated to minimize)."""
+                 revenue: np.ndarray, cost: np.ndarray, gpu_hours: np.ndarray, pools: list[str],
+                 seats: np.ndarray):
+    """Per user, what each option adds to the objective (negated to minimize);
+    `seats`: (K,) of each bucket's accounts."""
     total = np.zeros_like(revenue)
     for (function, args), coefficient in objective.terms.items():
         if function in STRUCTURAL:
@@ -111,7 +162,7 @@ def contribution(objective: Linear, sense: str, plans: list[str], plan_of: np.nd
             total += coefficient * gpu_hours[:, :, pools.index(args[0])]
             continue
         figure = {"margin": revenue - cost, "revenue": revenue, "cost": cost,
-                  "users": np.ones_like(revenue)}[function]
+                  "users": np.ones_like(revenue), "seats": np.broadcast_to(seats[:, None], revenue.shape)}[function]
         if args:
             figure = figure * (plan_of == plans.index(args[0]))[None, :]
         total += coefficient * figure
@@ -144,22 +195,30 @@ def compile_model(model: Model) -> Compiled:
     features = list(model.features)
     pools = list(model.gpus)
     plans = list(model.plans)
-    buckets = expand(model, {name: u.demand for name, u in econ.units.items()})
+    buckets = user_types(model, econ)
     by_plan = expand_plans(model)
     configs = [c for name in plans for c in by_plan[name]]
     plan_of = np.array([plans.index(c.plan) for c in configs], dtype=int)
-    utility, revenue, cost, gpu_hours, served, value = per_user(buckets, configs, econ, resources, features, pools)
+    users = per_user(buckets, configs, econ, resources, features, pools)
     objective = linearize(model.objective.expr)
-    contrib = contribution(objective, model.objective.sense, plans, plan_of, revenue, cost, gpu_hours, pools)
-    outside = np.array([b.outside for b in buckets])
+    seats = np.array([b.seats for b in buckets])
+
+    def contribute(revenue: np.ndarray) -> np.ndarray:
+        return contribution(objective, model.objective.sense, plans, plan_of, revenue, users.cost,
+                            users.gpu_hours, pools, seats)
+
     units = (np.array([utility_unit(b) for b in buckets]),
              np.array([contribution_unit(b, objective.terms, econ.units) for b in buckets]))
+    annual = terms(users, buckets, configs, contribute, units)
+    contrib = contribute(users.revenue)
+    outside = np.array([b.outside for b in buckets])
     return Compiled(
         model=model, economics=econ, resources=resources, features=features, pools=pools,
         plans=plans, buckets=buckets, configs=configs, plan_of=plan_of,
-        mass=np.array([b.users for b in buckets]), utility=utility, revenue=revenue, cost=cost,
-        gpu_hours=gpu_hours, served=served, value=value, contribution=contrib,
-        ranking=rank(utility, contrib, outside, plan_of, units), objective=objective,
+        mass=np.array([b.users for b in buckets]), utility=users.utility, revenue=users.revenue,
+        cost=users.cost, gpu_hours=users.gpu_hours, served=users.served, value=users.value, contribution=contrib,
+        ranking=rank(users.utility, contrib, outside, plan_of, units), objective=objective, annual=annual,
+        seats=seats,
     )
 
 

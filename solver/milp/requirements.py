@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planlang.format import expr_text
+from planlang.items import FIGURE
 from planlang.linear import STRUCTURAL, Linear, linearize
 from planlang.model import Require
 from solver.milp.compile import Compiled
@@ -75,25 +76,32 @@ def figure_table(compiled: Compiled, function: str, args: tuple[str, ...]) -> np
     if function == "gpu":
         return compiled.gpu_hours[:, :, compiled.pools.index(args[0])]
     table = {"margin": compiled.revenue - compiled.cost, "revenue": compiled.revenue,
-             "cost": compiled.cost, "users": np.ones_like(compiled.revenue)}[function]
+             "cost": compiled.cost, "users": np.ones_like(compiled.revenue),
+             "seats": np.broadcast_to(compiled.seats[:, None], compiled.revenue.shape)}[function]
     if args:
         table = table * (compiled.plan_of == compiled.plans.index(args[0]))[None, :]
     return table
 
 
 def percent_base(compiled: Compiled, form: Linear) -> tuple[np.ndarray, float]:
-    """What X% on the right of `form` is a share of: a row over (k, j) for
-    revenue, or a constant for all users and for GPU capacity."""
+    """What X% on the right of `form` is a share of (spec sections 5 and 10;
+    the checker allows one kind of base per requirement): a row over (k, j)
+    for revenue, or a constant for all users, all seats, a fraction and GPU
+    capacity."""
     row = np.zeros_like(compiled.revenue)
+    of = {FIGURE[function].percent_of for function, _ in form.terms}
+    if of == {"users"}:  # users and sums of users: a share of all users, once
+        return row, sum(s.users.value for s in compiled.model.segments.values())
+    if of == {"seats"}:
+        return row, float(compiled.mass @ compiled.seats)
+    if of == {"fraction"}:
+        return row, 1.0  # a discount: 15% is the fraction 0.15
     constant = 0.0
-    population = sum(s.users.value for s in compiled.model.segments.values())
     for (function, args), coefficient in form.terms.items():
         if function in ("margin", "cost"):
             row += coefficient * figure_table(compiled, "revenue", args)
         elif function == "gpu":
             constant += coefficient * compiled.economics.pools[args[0]].capacity
-    if any(function == "users" for function, _ in form.terms):
-        constant = population  # users and sums of users: a share of all users, once
     return row, constant
 
 
@@ -143,6 +151,8 @@ def violations(compiled: Compiled, require: Require) -> tuple[list[str], np.ndar
     if combinations > MAX_COMBINATIONS:
         raise RequirementError(f"`{requirement_text(require)}` spans {combinations:,} combinations of "
                                f"configurations; at most {MAX_COMBINATIONS:,}")
+    if right.has_percent:  # of a plan item's figure: a fraction (`annual(pro) <= 15%`)
+        right = right.plus(Linear(constant=right.percent * percent_base(compiled, left)[1]))
     left_value, left_inf = _side(left, compiled, plans, picks)
     right_value, right_inf = _side(right, compiled, plans, picks)
     difference = np.where(left_inf & right_inf, 0.0,

@@ -8,7 +8,7 @@ everything), and uses the mean of those people, so total usage is exact.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 
 from planlang.model import Lognormal, Model, Number, Uniform, Values
@@ -19,14 +19,22 @@ Z90 = _NORMAL.inv_cdf(0.9)
 
 @dataclass(frozen=True)
 class Bucket:
+    """One type of user (an account, in a segment with seats: spec section
+    10): its usage, feature values and outside are the account's, `seats`
+    times a seat's."""
+
     segment: str
     index: int  # 1-based
-    users: float  # people in the bucket
+    users: float  # people (accounts) in the bucket
     usage: dict[str, float]  # demanded units per user (results, for outcomes)
     values: dict[str, float]  # worth of one unit (of the first one, when it declines), by resource
     features: dict[str, float]  # worth of a feature per month
-    outside: float
+    outside: float  # o: the best alternative's surplus (the `outside` amount, or a competitor's utility)
     last: dict[str, float] = field(default_factory=dict)  # worth of the last unit wanted, where it declines
+    seats: float = 1.0  # s: seats of each account
+    churn: float = 0.0  # c: the chance each month that a user stops wanting the product
+    outside_from: str | None = None  # the competitor that gives `outside`; None: the `outside` amount
+    reaches: tuple[str, ...] = ()  # the competitors its users can reach, in declaration order
 
     def declines(self, resource: str) -> bool:
         """Whether the worth of `resource` falls with use in this bucket
@@ -89,8 +97,10 @@ def usage_per_bucket(value, k: int) -> list[float]:
 
 
 def expand(model: Model, demand: dict[str, float]) -> list[Bucket]:
-    """Every bucket of every segment, in file order. `demand[r]` converts
-    usage of r into demanded units (results per task for an outcome)."""
+    """Every bucket of every segment, in file order, with its `outside`
+    amount (competitors are weighed by evaluator.user_types). `demand[r]`
+    converts usage of r into demanded units (results per task for an
+    outcome)."""
     out: list[Bucket] = []
     for name, segment in model.segments.items():
         k = segment.bucket_count
@@ -101,8 +111,12 @@ def expand(model: Model, demand: dict[str, float]) -> list[Bucket]:
         features = {w.target.name: w.amount.amount for w in segment.worths if w.target.name in model.features}
         outside = segment.outside.amount if segment.outside is not None else 0.0
         people = segment.users.value / k
+        churn = segment.churn.value / 100.0 if segment.churn is not None else 0.0
+        reaches = tuple(model.competitors) if segment.competitors is None else \
+            tuple(c for c in model.competitors if c in {ref.name for ref in segment.competitors.names})
+        seats = usage_per_bucket(segment.seats.value, k) if segment.seats is not None else None
         for b in range(k):
-            out.append(Bucket(
+            bucket = Bucket(
                 segment=name,
                 index=b + 1,
                 users=people,
@@ -111,5 +125,15 @@ def expand(model: Model, demand: dict[str, float]) -> list[Bucket]:
                 features=features,
                 outside=outside,
                 last=last,
-            ))
+                churn=churn,
+                reaches=reaches,
+            )
+            out.append(bucket if seats is None else _account(bucket, seats[b]))
     return out
+
+
+def _account(bucket: Bucket, seats: float) -> Bucket:
+    """A bucket of accounts of `seats` seats: one user whose usage, feature
+    values and outside are `seats` times a seat's (values stay per unit)."""
+    return replace(bucket, seats=seats, usage={r: seats * u for r, u in bucket.usage.items()},
+                   features={f: seats * v for f, v in bucket.features.items()}, outside=seats * bucket.outside)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from planlang.check import choice_values, magnitude
 from planlang.items import choice_label, numbers_of
-from planlang.model import CREDITS, Model, Plan, Range, TieredOverage, Values
+from planlang.model import CREDITS, Model, Offer, Range, TieredOverage, Values
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,39 @@ class Config:
     rates: dict[str, float] = field(default_factory=dict)  # credits per unit beyond the quota
     credit_pack: tuple[float, float] | None = None  # (credits, price)
     credit_overage: float | None = None  # price per credit
+    seat: float = 0.0  # per billed seat per month (spec section 10)
+    min_seats: float = 1.0  # the fewest seats an account is billed for
+    annual: float | None = None  # the annual term's discount (a fraction); None: monthly only
+    per_seat: frozenset[str] = frozenset()  # resources whose quota is per seat, and "credits" when they are
+
+    def billed(self, seats: float) -> float:
+        """b: the seats an account of `seats` seats is billed for."""
+        return max(seats, self.min_seats)
+
+    def fee(self, billed: float) -> float:
+        """The fixed fee an account billed for `billed` seats pays a month."""
+        return self.price + self.seat * billed
+
+    def annual_fee(self, billed: float, churn: float) -> float:
+        """What an annual buyer of churn `churn` pays per active month:
+        12 * fee * (1 - d) / E (spec section 10)."""
+        return 12.0 * self.fee(billed) * (1.0 - self.annual) / months_active(churn)
+
+    def for_account(self, billed: float) -> "Config":
+        """The configuration as an account billed for `billed` seats gets
+        it: quotas and credits written `per seat` multiplied by `billed`."""
+        if not self.per_seat or billed == 1.0:
+            return self
+        quota = {r: q * billed if r in self.per_seat else q for r, q in self.quota.items()}
+        credits = self.credits * billed if CREDITS in self.per_seat and self.credits is not None else self.credits
+        return replace(self, quota=quota, credits=credits)
 
     def figure(self, function: str, resource: str | None = None) -> float:
         """The plan item a requirement names (spec sections 5 and 9):
         `price`, `quota`, `overage` (tiered: the first tier's price), `pack`,
-        `pack_size`, `credits`, `rate`, `credit_pack`, `credit_overage`. The
-        checker has made sure the plan has it."""
+        `pack_size`, `credits`, `rate`, `credit_pack`, `credit_overage`,
+        `seat`, `min_seats`, `annual`. The checker has made sure the plan has
+        it."""
         if function == "price":
             return self.price
         if function == "quota":
@@ -61,12 +88,24 @@ class Config:
             return self.credit_pack[1]
         if function == "credit_overage":
             return self.credit_overage
+        if function == "seat":
+            return self.seat
+        if function == "min_seats":
+            return self.min_seats
+        if function == "annual":
+            return self.annual
         assert function == CREDITS, function
         return self.credits
 
     def label(self) -> str:
         made = ", ".join(f"{key}={show(value)}" for key, value in self.choices)
         return f"{self.plan}({made})" if made else self.plan
+
+
+def months_active(churn: float) -> float:
+    """E: the months a user of monthly churn `churn` is active of the 12 an
+    annual term pays for."""
+    return 12.0 if churn == 0.0 else (1.0 - (1.0 - churn) ** 12) / churn
 
 
 def show(value: float) -> str:
@@ -92,10 +131,14 @@ def _tiers(item: TieredOverage, made: dict[str, float]) -> Tiers:
                  tuple(made[f"overage.{name}.tier{i}"] for i in range(1, len(item.tiers) + 1)))
 
 
-def expand_plan(plan: Plan) -> list[Config]:
+def expand_plan(plan: Offer) -> list[Config]:
+    """Every configuration of a plan (a competitor has one)."""
     options = [option for i in plan.items for option in _options(i)]
     features = frozenset(plan.feature_names)
     credit_pack, credit_overage = plan.credit_pack, plan.credit_overage
+    min_seats = plan.min_seats.value.value if plan.min_seats is not None else 1.0
+    per_seat = frozenset([q.resource.name for q in plan.quotas if q.per_seat]
+                         + [CREDITS for s in plan.settings(CREDITS) if s.per_seat])
     out = []
     for number, picked in enumerate(itertools.product(*(values for _, values, _ in options))):
         made = dict(zip((label for label, _, _ in options), picked))
@@ -113,9 +156,18 @@ def expand_plan(plan: Plan) -> list[Config]:
             rates={i.resource.name: made[f"rate.{i.resource.name}"] for i in plan.rates},
             credit_pack=None if credit_pack is None else (credit_pack.size.value, made["pack.credits"]),
             credit_overage=None if credit_overage is None else made["overage.credits"],
+            seat=made.get("seat", 0.0),
+            min_seats=min_seats,
+            annual=made["annual"] / 100.0 if "annual" in made else None,  # written as a percent
+            per_seat=per_seat,
         ))
     return out
 
 
 def expand(model: Model) -> dict[str, list[Config]]:
     return {name: expand_plan(plan) for name, plan in model.plans.items()}
+
+
+def competitors(model: Model) -> dict[str, Config]:
+    """Each competitor as the one configuration it is."""
+    return {name: expand_plan(offer)[0] for name, offer in model.competitors.items()}

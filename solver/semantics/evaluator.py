@@ -7,12 +7,13 @@ against it, and the tests' brute force can enumerate catalogs with it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from planlang.items import FIGURE
 from planlang.linear import STRUCTURAL, Figure, Linear, linearize
 from planlang.model import Model, Require
 from solver.semantics.buckets import Bucket, expand
-from solver.semantics.configs import Config, Tiers
+from solver.semantics.configs import Config, Tiers, competitors
 from planlang.economics import Economics, economics
 from solver.semantics.ties import at_least, contribution_unit, grid, per_credit, utility_unit
 
@@ -36,9 +37,30 @@ class Option:
     credit_revenue: float = 0.0  # paid for credit packs and credit overage
     unused_pack_credits: float = 0.0  # bought in packs beyond what is wanted
     worth: float = 0.0  # what the served units and the plan's features are worth: utility before payments
+    payments: float = 0.0  # paid beyond the fixed fee (overage, packs, credits)
+    term: str = "monthly"  # or "annual" (spec section 10)
+    seats: float = 1.0  # of the account
+    billed_seats: float = 1.0  # b = max(seats, min seats)
+
+
+def terms(bucket: Bucket, config: Config, econ: Economics) -> list[Option]:
+    """What one user of a bucket does on each term of a configuration: the
+    monthly one, then (with `annual`) the one paid 12 months up front, whose
+    fee per active month is 12 * fee * (1 - d) / E (spec section 10)."""
+    monthly = option(bucket, config, econ)
+    if config.annual is None:
+        return [monthly]
+    paid = config.annual_fee(monthly.billed_seats, bucket.churn)
+    return [monthly, replace(monthly, utility=monthly.worth - paid - monthly.payments,
+                             revenue=paid + monthly.payments, term="annual")]
 
 
 def option(bucket: Bucket, config: Config, econ: Economics) -> Option:
+    """What one user of a bucket does, pays and costs on the monthly term of
+    a configuration (spec sections 4, 8, 9 and 10)."""
+    billed = config.billed(bucket.seats)
+    fee = config.fee(billed)
+    config = config.for_account(billed)
     served: dict[str, float] = {}
     payments = 0.0
     included: dict[str, float] = {}
@@ -79,9 +101,9 @@ def option(bucket: Bucket, config: Config, econ: Economics) -> Option:
     for r, s in served.items():
         for pool, per_unit in econ.units[r].gpu_hours.items():
             hours[pool] = hours.get(pool, 0.0) + per_unit * s
-    return Option(config.plan, worth - config.price - payments, config.price + payments, cost, served, hours,
+    return Option(config.plan, worth - fee - payments, fee + payments, cost, served, hours,
                   breakage=spent.left, credit_revenue=spent.payments, unused_pack_credits=spent.unused,
-                  worth=worth)
+                  worth=worth, payments=payments, seats=bucket.seats, billed_seats=billed)
 
 
 def _unit_at(bucket: Bucket, resource: str, worth: float) -> float:
@@ -362,6 +384,8 @@ def contribution(figures: Linear, sense: str, opt: Option) -> float:
             total += coefficient * opt.cost
         elif function == "users":
             total += coefficient
+        elif function == "seats":
+            total += coefficient * opt.seats
         elif function == "gpu":
             total += coefficient * opt.gpu_hours.get(args[0], 0.0)
     return total if sense == "maximize" else -total
@@ -376,16 +400,37 @@ def choose(bucket: Bucket, options: list[Option], objective: Linear, sense: str,
     resources' Units."""
     utility, gain = utility_unit(bucket), contribution_unit(bucket, objective.terms, units)
     best, best_key = None, (grid(bucket.outside, utility), 0.0)
-    for opt in options:
+    for opt in options:  # a configuration's terms come monthly first
         key = (grid(opt.utility, utility), grid(contribution(objective, sense, opt), gain))
         if key > best_key or (best is None and key == best_key):
             best, best_key = opt, key
     return best
 
 
+def user_types(model: Model, econ: Economics) -> list[Bucket]:
+    """Every bucket of every segment (solver/semantics/buckets.py), with its
+    outside option: the best of its `outside` amount and its utility on each
+    competitor it reaches, the amount first, then the competitors in
+    declaration order, among equals (spec section 10)."""
+    buckets = expand(model, {n: u.demand for n, u in econ.units.items()})
+    rivals = competitors(model)
+    return [_outside(b, rivals, econ) for b in buckets] if rivals else buckets
+
+
+def _outside(bucket: Bucket, rivals: dict[str, Config], econ: Economics) -> Bucket:
+    unit = utility_unit(bucket)
+    best, source = bucket.outside, None
+    for name in bucket.reaches:
+        utility = max(opt.utility for opt in terms(bucket, rivals[name], econ))  # its better term
+        if grid(utility, unit) > grid(best, unit):
+            best, source = utility, name
+    return replace(bucket, outside=best, outside_from=source) if source is not None else bucket
+
+
 @dataclass
 class Totals:
     users: float = 0.0
+    seats: float = 0.0  # of the accounts counted in users
     revenue: float = 0.0
     cost: float = 0.0
     breakage: float = 0.0  # included credits left unspent
@@ -437,7 +482,7 @@ class Evaluation:
 def evaluate(model: Model, catalog: Catalog, econ: Economics | None = None,
              buckets: list[Bucket] | None = None) -> Evaluation:
     econ = econ or economics(model)
-    buckets = buckets if buckets is not None else expand(model, {n: u.demand for n, u in econ.units.items()})
+    buckets = buckets if buckets is not None else user_types(model, econ)
     objective = linearize(model.objective.expr)
     sense = model.objective.sense
     offered = [catalog[name] for name in model.plans if name in catalog]
@@ -445,12 +490,14 @@ def evaluate(model: Model, catalog: Catalog, econ: Economics | None = None,
     plans = {name: Totals() for name in model.plans}
     hours = {name: 0.0 for name in econ.pools}
     for bucket in buckets:
-        chosen = choose(bucket, [option(bucket, c, econ) for c in offered], objective, sense, econ.units)
+        chosen = choose(bucket, [opt for c in offered for opt in terms(bucket, c, econ)], objective, sense,
+                        econ.units)
         placements.append(Placement(bucket, chosen))
         if chosen is None:
             continue
         for scope in (totals, plans[chosen.plan]):
             scope.users += bucket.users
+            scope.seats += bucket.users * bucket.seats
             scope.revenue += bucket.users * chosen.revenue
             scope.cost += bucket.users * chosen.cost
             scope.breakage += bucket.users * chosen.breakage
@@ -460,9 +507,19 @@ def evaluate(model: Model, catalog: Catalog, econ: Economics | None = None,
             hours[pool] += bucket.users * h
     evaluation = Evaluation(catalog, econ, placements, totals, plans, hours)
     evaluation.objective = _value(objective, evaluation, model)[0]
-    population = sum(s.users.value for s in model.segments.values())
+    population = Population(sum(s.users.value for s in model.segments.values()),
+                            sum(b.users * b.seats for b in buckets))
     evaluation.requirements = [_check(r, evaluation, model, population) for r in model.requirements]
     return evaluation
+
+
+@dataclass(frozen=True)
+class Population:
+    """What `users >= 10%` and `seats >= 10%` are shares of: every user
+    (account) and every seat, on a plan or not."""
+
+    users: float
+    seats: float
 
 
 def _figure(figure: Figure, ev: Evaluation) -> tuple[float, bool]:
@@ -496,20 +553,26 @@ def _value(form: Linear, ev: Evaluation, model: Model) -> tuple[float, bool, flo
     return total, absent, size
 
 
-def _base(form: Linear, ev: Evaluation, model: Model, population: float) -> float:
-    """What X% is a share of, on the right of `form` (spec section 5)."""
+def _base(form: Linear, ev: Evaluation, model: Model, population: Population) -> float:
+    """What X% is a share of, on the right of `form` (spec sections 5 and
+    10; the checker allows one kind of base per requirement)."""
+    of = {FIGURE[function].percent_of for function, _ in form.terms}
+    if of == {"users"}:
+        return population.users  # users and sums of users: a share of all users, once
+    if of == {"seats"}:
+        return population.seats
+    if of == {"fraction"}:
+        return 1.0  # a discount: 15% is the fraction 0.15
     base = 0.0
     for (function, args), coefficient in form.terms.items():
         if function in ("margin", "cost"):
             base += coefficient * (ev.plans[args[0]].revenue if args else ev.totals.revenue)
         elif function == "gpu":
             base += coefficient * ev.economics.pools[args[0]].capacity
-    if any(function == "users" for function, _ in form.terms):
-        base = population  # users and sums of users: a share of all users, once
     return base
 
 
-def _check(require: Require, ev: Evaluation, model: Model, population: float) -> RequirementCheck:
+def _check(require: Require, ev: Evaluation, model: Model, population: Population) -> RequirementCheck:
     left_form = linearize(require.left)
     right_form = linearize(require.right)
     left, absent_left, size_left = _value(left_form, ev, model)

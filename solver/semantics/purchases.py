@@ -219,10 +219,11 @@ def _packs(wanted: _List, size: np.ndarray, price: np.ndarray) -> np.ndarray:
 
 
 def credits(excess: np.ndarray, included: np.ndarray, values: Values, configs: list[Config],
-            resources: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            resources: list[str], granted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Units of rated resources served with credits, per (K, J, R), and what
     users pay for credits, per (K, J) (spec section 8, steps 1-4; section 9,
-    step 4 where a rated resource's value declines)."""
+    step 4 where a rated resource's value declines). `granted`: (K, J)
+    credits included a month (an account's, with credits per seat)."""
     K, J, R = excess.shape
     bought = np.zeros_like(excess)
     payments = np.zeros((K, J))
@@ -235,11 +236,11 @@ def credits(excess: np.ndarray, included: np.ndarray, values: Values, configs: l
     unrated = np.isnan(rate)
     rate = np.where(unrated, 1.0, rate)
     e = np.where(unrated, 0.0, excess[:, js][:, :, rs])
-    units, paid = _flat_credits(e, values.first[:, :, rs], rate, unrated, offers)
+    units, paid = _flat_credits(e, values.first[:, :, rs], rate, unrated, offers, granted[:, js])
     worth = values.take(rs)
     declining = (worth.declines & ~unrated).any(axis=2)
     if declining.any():
-        more, more_paid = _declining_credits(e, included[:, js][:, :, rs], worth, rate, offers)
+        more, more_paid = _declining_credits(e, included[:, js][:, :, rs], worth, rate, offers, granted[:, js])
         units = np.where(declining[:, :, None], more, units)
         paid = np.where(declining, more_paid, paid)
     for i, r in enumerate(rs):
@@ -249,7 +250,7 @@ def credits(excess: np.ndarray, included: np.ndarray, values: Values, configs: l
 
 
 def _flat_credits(e: np.ndarray, value: np.ndarray, rate: np.ndarray, unrated: np.ndarray,
-                  configs: list[Config]) -> tuple[np.ndarray, np.ndarray]:
+                  configs: list[Config], granted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Section 8 with flat values: (K, J, P) units bought of the rated
     resources (in declaration order) and (K, J) payments."""
     K, J, _ = e.shape
@@ -260,7 +261,7 @@ def _flat_credits(e: np.ndarray, value: np.ndarray, rate: np.ndarray, unrated: n
     rate = np.take_along_axis(np.broadcast_to(rate, e.shape), order, axis=2)
 
     # 1. included credits, spent along the order
-    left = np.broadcast_to(np.array([c.credits or 0.0 for c in configs]), (K, J)).copy()
+    left = np.broadcast_to(granted, (K, J)).copy()
     units = np.zeros_like(e)
     for p in range(e.shape[2]):
         units[:, :, p] = np.minimum(e[:, :, p], left / rate[:, :, p])
@@ -359,13 +360,12 @@ class _Levels:
 
 
 def _declining_credits(e: np.ndarray, inc: np.ndarray, worth: Values, rate: np.ndarray,
-                       configs: list[Config]) -> tuple[np.ndarray, np.ndarray]:
+                       configs: list[Config], granted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Section 9, step 4: (K, J, P) units bought of the rated resources (in
     declaration order) and (K, J) payments."""
     K, J, _ = e.shape
     levels = _Levels(e, inc, worth, rate)
-    granted = np.broadcast_to(np.array([c.credits or 0.0 for c in configs]), (K, J))
-    spent = np.minimum(granted, levels.total)
+    spent = np.minimum(np.broadcast_to(granted, (K, J)), levels.total)
     first = levels.reach(spent)
     still = levels.total - spent  # D
     units, paid = first, np.zeros((K, J))

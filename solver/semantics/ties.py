@@ -76,6 +76,8 @@ def contribution_unit(bucket, terms: dict, units: dict) -> float:
             size += abs(coefficient) * money
         elif function == "users":
             size += abs(coefficient)
+        elif function == "seats":
+            size += abs(coefficient) * bucket.seats
         elif function == "gpu":
             size += abs(coefficient) * sum(units[r].gpu_hours.get(args[0], 0.0) * u for r, u in bucket.usage.items())
     return RELATIVE * (size if size > 0.0 else 1.0)

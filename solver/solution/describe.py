@@ -7,10 +7,10 @@ from __future__ import annotations
 import math
 
 from planlang.format import expr_text
-from planlang.model import Model
+from planlang.model import CREDITS, Model
 from solver.semantics.evaluator import Evaluation
 from solver.solution.schema import (
-    BucketResult, GpuResult, PackResult, PlanResult, RequirementResult, Solution, Totals, finite,
+    BucketResult, GpuResult, OutsideResult, PackResult, PlanResult, RequirementResult, Solution, Totals, finite,
 )
 
 
@@ -27,17 +27,19 @@ def describe(model: Model, evaluation: Evaluation) -> Solution:
              for name in model.plans}
     for name, totals in evaluation.plans.items():
         plans[name] = plans[name].model_copy(update={
-            "users": totals.users, "revenue": totals.revenue, "cost": totals.cost, "margin": totals.margin,
+            "users": totals.users, "seats": totals.seats, "revenue": totals.revenue, "cost": totals.cost,
+            "margin": totals.margin,
             "breakage": totals.breakage, "credit_revenue": totals.credit_revenue,
             "unused_pack_credits": totals.unused_pack_credits})
     segments: dict[str, list[BucketResult]] = {name: [] for name in model.segments}
     for placement in evaluation.placements:
         bucket, chosen = placement.bucket, placement.option
-        entry = BucketResult(bucket=bucket.index, users=bucket.users, plan=None, outside=bucket.outside,
+        entry = BucketResult(bucket=bucket.index, users=bucket.users, plan=None, seats=bucket.seats,
+                             outside=OutsideResult(utility=bucket.outside, source=bucket.outside_from),
                              usage=dict(bucket.usage), served={r: 0.0 for r in bucket.usage})
         if chosen is not None:
             entry = entry.model_copy(update={
-                "plan": chosen.plan,
+                "plan": chosen.plan, "billed_seats": chosen.billed_seats, "term": chosen.term,
                 "revenue": bucket.users * chosen.revenue, "cost": bucket.users * chosen.cost,
                 "margin": bucket.users * (chosen.revenue - chosen.cost),
                 "revenue_per_user": chosen.revenue, "cost_per_user": chosen.cost,
@@ -59,7 +61,8 @@ def describe(model: Model, evaluation: Evaluation) -> Solution:
         message=("this catalog breaks " + "; ".join(broken)) if broken else None,
         objective=evaluation.objective, sense=model.objective.sense,
         objective_text=expr_text(model.objective.expr), currency=model.currency,
-        totals=Totals(revenue=totals.revenue, cost=totals.cost, margin=totals.margin, users=totals.users),
+        totals=Totals(revenue=totals.revenue, cost=totals.cost, margin=totals.margin, users=totals.users,
+                      seats=totals.seats),
         plans=plans, segments=segments, gpu=gpu, requirements=requirement_results(evaluation),
     )
 
@@ -81,6 +84,10 @@ def _plan(resources: list[str], features: list[str], config) -> PlanResult:
         credit_overage=config.credit_overage,
         features=sorted(config.features, key=features.index),
         choices={label: finite(value) for label, value in config.choices},
+        seat=config.seat,
+        min_seats=config.min_seats,
+        annual=config.annual,
+        per_seat=[r for r in [*resources, CREDITS] if r in config.per_seat],
     )
 
 

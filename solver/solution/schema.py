@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Result(BaseModel):
@@ -22,7 +22,8 @@ class Totals(_Result):
     revenue: float = 0.0
     cost: float = 0.0
     margin: float = 0.0
-    users: float = 0.0
+    users: float = 0.0  # accounts, in segments with seats
+    seats: float = 0.0  # their seats (equal to users without seats)
 
 
 class PackResult(_Result):
@@ -46,7 +47,12 @@ class PlanResult(_Result):
     credit_overage: float | None = None  # per credit
     features: list[str] = []
     choices: dict[str, float | None] = {}  # the open choices made, e.g. {"quota.message": 5000}
+    seat: float | None = None  # per billed seat per month (spec section 10)
+    min_seats: float | None = None  # the fewest seats an account is billed for
+    annual: float | None = None  # the annual term's discount (a fraction); null: monthly only
+    per_seat: list[str] = []  # the quotas (by resource) and "credits" written `per seat`
     users: float = 0.0
+    seats: float = 0.0
     revenue: float = 0.0
     cost: float = 0.0
     margin: float = 0.0
@@ -64,10 +70,23 @@ class PlanResult(_Result):
         return (self.credits or 0.0) * self.users
 
 
+class OutsideResult(_Result):
+    """A bucket's best alternative: its surplus, and the competitor that
+    gives it (`"from": null`: the segment's `outside` amount)."""
+
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True, validate_by_name=True,
+                              validate_by_alias=True)
+    utility: float = 0.0
+    source: str | None = Field(None, alias="from")
+
+
 class BucketResult(_Result):
     bucket: int
     users: float
     plan: str | None
+    seats: float = 1.0  # of each account (spec section 10)
+    billed_seats: float | None = None  # on its plan: max(seats, min seats); null off every plan
+    term: Literal["monthly", "annual"] | None = None  # null off every plan
     revenue: float = 0.0  # the whole bucket's
     cost: float = 0.0
     margin: float = 0.0
@@ -75,7 +94,7 @@ class BucketResult(_Result):
     cost_per_user: float = 0.0
     margin_per_user: float = 0.0
     utility: float | None = None  # per user, on the plan taken
-    outside: float = 0.0
+    outside: OutsideResult = OutsideResult()
     usage: dict[str, float] = {}  # demanded per user (results, for an outcome)
     served: dict[str, float] = {}  # served per user on the plan taken (0 off every plan)
     value: float | None = None  # per user: what the served units and features are worth, before payments
@@ -167,7 +186,8 @@ class Solution(_Result):
             return [{"plan": name, **{k: v for k, v in plan.model_dump().items() if not isinstance(v, (dict, list))},
                      **{f"choice {k}": v for k, v in plan.choices.items()}} for name, plan in self.plans.items()]
         if table == "buckets":
-            return [{"segment": name, **{k: v for k, v in b.model_dump().items() if not isinstance(v, dict)}}
+            return [{"segment": name, **{k: v for k, v in b.model_dump().items() if not isinstance(v, dict)},
+                     "outside": b.outside.utility, "outside_from": b.outside.source}
                     for name, buckets in self.segments.items() for b in buckets]
         if table == "gpu":
             return [{"pool": name, **pool.model_dump()} for name, pool in self.gpu.items()]

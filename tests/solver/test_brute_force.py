@@ -6,7 +6,7 @@ models sold in credits and tiers (section 8), and with values that decline
 and requirements on plan items (section 9), the three agree as well."""
 
 import pytest
-from brute import brute_force, close
+from brute import agree, close, through_language
 from conftest import EXAMPLES
 from hypothesis import given, settings
 from strategies import small_credit_models, small_models
@@ -15,33 +15,6 @@ import planlang
 from planlang.check import catalogs
 from solver.milp.options import Options
 from solver.analysis.optimize import solve
-
-
-def agree(model, backend: str = "highs"):
-    best = brute_force(model)
-    solution = solve(model, Options(backend=backend))
-    if best.objective is None:
-        assert solution.status == "infeasible", solution.message
-        assert solution.conflicts, "an infeasible answer names the requirements that cannot hold"
-        return best, solution
-    assert solution.status == "optimal", solution.message
-    assert close(solution.objective, best.objective), (solution.objective, best.objective)
-    matching = [e for e in best.optima if {n: c.choices for n, c in e.catalog.items()} ==
-                {n: tuple((k, float("inf") if v is None else v) for k, v in p.choices.items())
-                 for n, p in solution.plans.items() if p.offered}]
-    assert matching, "the MILP's catalog is one the brute force finds best"
-    totals = matching[0].totals
-    assert close(solution.totals.revenue, totals.revenue)
-    assert close(solution.totals.cost, totals.cost)
-    assert close(solution.totals.users, totals.users)
-    if len(best.optima) == 1:
-        assert close(solution.totals.margin, best.optima[0].totals.margin)
-    return best, solution
-
-
-def through_language(model):
-    """The model as a user would give it: written out and read back."""
-    return planlang.loads(planlang.dumps(model))
 
 
 def highs_agrees_with_cbc(model) -> None:
