@@ -6,11 +6,14 @@ source text (what `planlang sweep --set` and the shadow prices use).
     segment.casual.users       segment.casual.outside  segment.casual.value.message
                                (falling with use: both ends; .first, .to for one)
     segment.casual.usage.message          (.median, .p90, .low, .high for one end)
+    segment.team.seats         (.median, .p90, ... as usage)                  segment.team.churn
     plan.plus.price            plan.plus.quota.message plan.plus.overage.image
     plan.plus.pack.video_s     (.price, .size)         require.2 (the 2nd requirement's bound)
     plan.studio.credits        plan.studio.rate.image  plan.studio.pack.credits (.price, .size)
     plan.studio.overage.credits
     plan.api.overage.message   (tiered: every tier's price; .tier2 one tier's price, .tier2.bound its bound)
+    plan.business.seat         plan.business.min_seats plan.business.annual
+    competitor.api.overage.code_turn      (a competitor's items as a plan's)
 
 A change is a new value in the number's written unit (`20` for `$20`, `50`
 for `50%`) or a factor (`x0.5`); a factor scales every number the path names
@@ -33,7 +36,7 @@ from planlang.model import (
 _NUMBER = re.compile(r"[0-9][0-9_]*(\.[0-9][0-9_]*)?([KMB](?![A-Za-z0-9_]))?")
 _SUFFIX = {"K": 1e3, "M": 1e6, "B": 1e9}
 _WRITTEN = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?|-?\.[0-9]+)([KMB])?", re.ASCII)
-COUNTS = {i.word for i in ITEMS if any(n.domain.whole for n in i.numbers)}  # whole numbers: a factor rounds them
+COUNTS = {i.path for i in ITEMS if any(n.domain.whole for n in i.numbers)}  # whole numbers: a factor rounds them
 
 
 class EditError(ValueError):
@@ -109,9 +112,10 @@ def _literals(node) -> list[Node]:
 
 
 def _block(model: Model, kind: str, name: str) -> Block:
-    table = {"gpu": model.gpus, "resource": model.resources, "segment": model.segments, "plan": model.plans}
+    table = {"gpu": model.gpus, "resource": model.resources, "segment": model.segments, "plan": model.plans,
+             "competitor": model.competitors}
     if kind not in table:
-        raise EditError(f"a path starts with gpu, resource, segment, plan or require, not '{kind}'")
+        raise EditError(f"a path starts with {', '.join(table)} or require, not '{kind}'")
     if name not in table[kind]:
         known = ", ".join(table[kind]) or "none"
         raise EditError(f"there is no {kind} '{name}' (the file has: {known})")
@@ -121,6 +125,12 @@ def _block(model: Model, kind: str, name: str) -> Block:
 def _item(block: Block, kind: str, key: str, rest: list[str]):
     """The value node of `key` inside a block, and what is left of the path."""
     named = {i.word: i.named for i in items_of(kind) if i.keyword and i.named}
+    unnamed = {i.path: i for i in items_of(kind) if i.keyword and not i.named and i.numbers}  # `min seats`
+    if key in unnamed:
+        found = [i for i in block.items if isinstance(i, unnamed[key].node)]
+        if not found:
+            raise EditError(f"{kind} '{block.name.name}' has no {unnamed[key].word}")
+        return _part(found[0], unnamed[key].word, rest)
     if key in named:
         if not rest:
             raise EditError(f"say which one: {kind}.{block.name.name}.{key}.NAME")
@@ -206,9 +216,10 @@ def allowed(model: Model, path: str) -> Domain:
     if parts[0] == "require":
         return ANY
     kind, key, rest = parts[0], parts[2], parts[3:]
-    item = setting(kind, key)
+    item = setting(kind, key) or next((i for i in items_of(kind) if i.keyword and not i.named and i.path == key),
+                                      None)
     if item is not None:
-        return item.numbers[0].domain
+        return DISTRIBUTION_ENDS.get(rest[-1], item.numbers[0].domain) if rest else item.numbers[0].domain
     if rest[-1] in DISTRIBUTION_ENDS:
         return DISTRIBUTION_ENDS[rest[-1]]
     node = next(i for i in _block(model, kind, parts[1]).items if not isinstance(i, Setting)

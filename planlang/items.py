@@ -127,6 +127,11 @@ class Item(NamedTuple):
     def choices(self) -> tuple[Number, ...]:
         return tuple(n for n in self.numbers if n.choice)
 
+    @property
+    def path(self) -> str:
+        """How a sweep path names it: `min seats` is `min_seats`."""
+        return self.word.replace(" ", "_")
+
     def choice_label(self, name: str | None = None) -> str:
         return self.label.format(name=name)
 

@@ -458,6 +458,10 @@ def report(
         solution = solve_model(model, options)
     except SolveInputError as error:
         raise reply.fail(f"{file}: {error}")
+    if solution.solved and model.competitors:  # what each one costs the catalog
+        from solver.analysis.competitors import competitor_values
+
+        solution.competitors = competitor_values(model, solution, options)
     reply.write(target, render(str(file), solution, result))
     typer.echo(f"wrote {target}", err=True)
 

@@ -9,6 +9,13 @@ levels [i/n, (i+1)/n); bucket b of K is K times the usage mass between
 levels (b-1)/K and b/K, overlaps counted fractionally, so total usage is
 exact.
 
+Accounts of several seats (spec section 10): with an `account` column in
+the events, the users of an account are its seats (those with events in the
+month) and the account is the unit counted; with a `seats` column in the
+users table, each listed user is an account of that many seats. Either way
+`users` counts accounts, usage is per seat (an account's total over its
+seats), and `seats` is bucketed as usage is.
+
     fit = planlang.fit("events.parquet", users="users.csv", month="2026-10")
     fit.segments["casual"].usage["message"].buckets    # K numbers
 """
@@ -31,7 +38,8 @@ from planlang.model import DEFAULT_BUCKETS, Segment
 from planlang.syntax.build import MAX_NUMBER
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-COLUMNS = ("user", "time", "resource", "quantity")
+COLUMNS = ("user", "time", "resource", "quantity", "account")  # `account` is optional
+SEATS = " seats"  # the seats' place among the resources while bucketing (no resource has a space)
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])\Z")
 MAX_BUCKETS = 1000
 MEMORY_LIMIT = "2GB"  # DuckDB's share: 100M events fit in under 4 GB in all
@@ -63,8 +71,9 @@ class UsageFit(BaseModel):
 
 
 class SegmentFit(BaseModel):
-    users: float
-    usage: dict[str, UsageFit]
+    users: float  # accounts, when seats are known
+    usage: dict[str, UsageFit]  # per seat, when seats are known
+    seats: list[float] | None = None  # per bucket: mean seats of its accounts
 
 
 class Fit(BaseModel):
@@ -185,9 +194,10 @@ def _describe_row(row) -> str:
     return f"user {user!r}, time {time!r}, resource {resource!r}, quantity {quantity!r}"
 
 
-def _events_view(con, files: list[str], columns: dict[str, str] | None) -> None:
-    """`ev`: user u, resource r, time t (UTC) and quantity q of every event,
-    after every column was found and every value checked."""
+def _events_view(con, files: list[str], columns: dict[str, str] | None) -> bool:
+    """`ev`: account a (NULL without an account column), user u, resource r,
+    time t (UTC) and quantity q of every event, after every column was found
+    and every value checked. Whether the events have accounts."""
     sql = source_sql(files)
     present = _columns(con, sql, files)
     mapping = _mapped(columns)
@@ -206,8 +216,13 @@ def _events_view(con, files: list[str], columns: dict[str, str] | None) -> None:
 
     quantity = read("quantity", "DOUBLE") if mapping["quantity"] in present else "1.0"
     quantity_text = f"CAST({_ident(mapping['quantity'])} AS VARCHAR)" if mapping["quantity"] in present else "'1'"
+    if "account" in (columns or {}) and mapping["account"] not in present:
+        raise FitError(f"{where}: no column '{mapping['account']}' for the account (the columns are "
+                       f"{', '.join(present)})")
+    account = f"CAST({_ident(mapping['account'])} AS VARCHAR)" if mapping["account"] in present else "NULL"
     con.execute(f"""
         CREATE VIEW ev AS SELECT
+            {account} AS a,
             CAST({_ident(mapping['user'])} AS VARCHAR) AS u,
             CAST({_ident(mapping['resource'])} AS VARCHAR) AS r,
             CAST({_ident(mapping['time'])} AS VARCHAR) AS t_text,
@@ -217,6 +232,7 @@ def _events_view(con, files: list[str], columns: dict[str, str] | None) -> None:
         FROM ({sql})""")
     checks = [
         ("u IS NULL", f"column '{mapping['user']}' is empty"),
+        *([("a IS NULL", f"column '{mapping['account']}' is empty")] if mapping["account"] in present else []),
         ("r IS NULL", f"column '{mapping['resource']}' is empty"),
         ("t IS NULL", f"column '{mapping['time']}' holds a time that cannot be read (write ISO "
                       "time such as 2026-10-03T14:05:00Z)"),
@@ -230,6 +246,7 @@ def _events_view(con, files: list[str], columns: dict[str, str] | None) -> None:
             row = con.execute(f"SELECT u, r, t_text, q_text FROM ev WHERE {condition} LIMIT 1").fetchone()
             raise FitError(f"{where}: {message}: {count:,} row{'s' if count > 1 else ''}, the first "
                            f"({_describe_row(row)})")
+    return mapping["account"] in present
 
 
 def _month(con, month: str | None, files: list[str]) -> tuple[str, str, dict[str, int]]:
@@ -253,12 +270,15 @@ def _month(con, month: str | None, files: list[str]) -> tuple[str, str, dict[str
     return month, condition, months
 
 
-def _members(con, users: str | Path | None) -> None:
+def _members(con, users: str | Path | None, accounts: bool) -> bool:
     """`members`: user u of segment s, from the users table or (without one)
-    every user seen in the month, in segment `users`."""
+    every user seen in the month, in segment `users`; with `accounts`, u is
+    an account, in the segment of its users. `seated`: seats n of each
+    member u, from the events' accounts or the users table's `seats`
+    column. Whether seats are known."""
     if users is None:
         con.execute("CREATE TEMP TABLE members AS SELECT DISTINCT u, 'users' AS s FROM totals")
-        return
+        return accounts
     (name,) = expand([users])
     if _reader(name) == "json":
         raise FitError(f"{name}: the users table is .csv or .parquet")
@@ -267,8 +287,16 @@ def _members(con, users: str | Path | None) -> None:
     for column in ("user", "segment"):
         if column not in present:
             raise FitError(f"{name}: no column '{column}' (the columns are {', '.join(present)})")
+    seats = "TRY_CAST(trim(CAST(seats AS VARCHAR)) AS DOUBLE)" if "seats" in present else "1.0"
     con.execute(f"""CREATE TEMP TABLE listed AS
-        SELECT CAST("user" AS VARCHAR) AS u, CAST(segment AS VARCHAR) AS s FROM ({sql})""")
+        SELECT CAST("user" AS VARCHAR) AS u, CAST(segment AS VARCHAR) AS s, {seats} AS n FROM ({sql})""")
+    if "seats" in present:
+        bad = con.execute("SELECT u, n FROM listed WHERE n IS NULL OR NOT isfinite(n) OR n <= 0 LIMIT 1").fetchone()
+        if bad:
+            raise FitError(f"{name}: column 'seats' of user {bad[0]!r} is not a number above 0")
+        if accounts:
+            raise FitError(f"{name}: the events have accounts, which give the seats; drop the users table's "
+                           "'seats' column, or the events' account column")
     empty = con.execute("SELECT u, s FROM listed WHERE u IS NULL OR s IS NULL LIMIT 1").fetchone()
     if empty:
         raise FitError(f"{name}: a row has no {'user' if empty[0] is None else 'segment'} "
@@ -282,7 +310,22 @@ def _members(con, users: str | Path | None) -> None:
         if not IDENTIFIER.match(segment):
             raise FitError(f"{name}: column 'segment' holds {segment!r}, which is not a name a .plan "
                            "file can use (letters, digits and _, not starting with a digit)")
+    if accounts:  # an account is in the segment of its users
+        con.execute("""CREATE TEMP TABLE listed_accounts AS
+            SELECT DISTINCT seen.a AS u, listed.s FROM (SELECT DISTINCT a, u FROM seats_seen) seen
+            JOIN listed USING (u)""")
+        split = con.execute("""SELECT u, min(s), max(s) FROM listed_accounts GROUP BY u
+                               HAVING count(DISTINCT s) > 1 LIMIT 1""").fetchone()
+        if split:
+            raise FitError(f"{name}: account {split[0]!r} has users in two segments ({split[1]} and {split[2]}); "
+                           "an account belongs to one segment")
+        con.execute("CREATE TEMP TABLE members AS SELECT u, s FROM listed_accounts")
+        return True
     con.execute("CREATE TEMP TABLE members AS SELECT DISTINCT u, s FROM listed")
+    if "seats" not in present:
+        return False
+    con.execute("CREATE OR REPLACE TEMP TABLE seated AS SELECT u, max(n) AS n FROM listed GROUP BY u")
+    return True
 
 
 # ---- the figures --------------------------------------------------------------------------
@@ -352,7 +395,7 @@ def fit(events: str | Path | Iterable[str | Path], users: str | Path | None = No
     if not 0.0 < scale <= 1.0:
         raise FitError("--scale is the share of users the events cover, above 0 and at most 1")
     con = _connect()
-    _events_view(con, files, columns)
+    accounts = _events_view(con, files, columns)
     picked = month is None
     month, condition, months = _month(con, month, files)
     for (resource,) in con.execute(f"SELECT DISTINCT r FROM ev WHERE {condition} ORDER BY r").fetchall():
@@ -361,11 +404,16 @@ def fit(events: str | Path | Iterable[str | Path], users: str | Path | None = No
             raise FitError(f"{', '.join(files)}: the resource {resource!r} is not a name a .plan file can "
                            "use (letters, digits and _, not starting with a digit, not 'credits'); rename "
                            f"it in the events (first row: {_describe_row(row)})")
+    unit = "a" if accounts else "u"  # what is counted: accounts, or users
     _run(con, f"""CREATE TEMP TABLE totals AS
-        SELECT u, r, sum(q) AS x, count(*) AS events FROM ev WHERE {condition} GROUP BY u, r""", files, progress)
+        SELECT {unit} AS u, r, sum(q) AS x, count(*) AS events FROM ev WHERE {condition} GROUP BY {unit}, r""",
+         files, progress)
     count = con.execute("SELECT sum(events) FROM totals").fetchone()[0]
     _within_limits(con, files)
-    _members(con, users)
+    if accounts:  # an account's seats: its users with events in the month
+        con.execute(f"CREATE TEMP TABLE seats_seen AS SELECT DISTINCT a, u FROM ev WHERE {condition}")
+        con.execute("CREATE TEMP TABLE seated AS SELECT a AS u, count(*)::DOUBLE AS n FROM seats_seen GROUP BY a")
+    seated = _members(con, users, accounts)
     unlisted = con.execute("SELECT count(DISTINCT u) FROM totals WHERE u NOT IN (SELECT u FROM members)"
                            ).fetchone()[0]
     segments = [s for (s,) in con.execute("SELECT DISTINCT s FROM members ORDER BY s").fetchall()]
@@ -375,15 +423,22 @@ def fit(events: str | Path | Iterable[str | Path], users: str | Path | None = No
             raise FitError(f"segment {s}: buckets is from 1 to {MAX_BUCKETS}, not {k}")
     con.execute("CREATE TEMP TABLE sizes (s VARCHAR, k DOUBLE)")
     con.executemany("INSERT INTO sizes VALUES (?, ?)", list(sizes.items()))
-    con.execute("""CREATE TEMP TABLE grid AS
-        SELECT m.s, res.r, m.u, coalesce(t.x, 0.0) AS x
-        FROM members m CROSS JOIN (SELECT DISTINCT r FROM totals) res
-        LEFT JOIN totals t ON t.u = m.u AND t.r = res.r""")
+    if seated:  # usage per seat; the seats bucketed as a resource would be
+        con.execute("""CREATE TEMP TABLE grid AS
+            SELECT m.s, res.r, m.u, coalesce(t.x, 0.0) / st.n AS x
+            FROM members m JOIN seated st USING (u) CROSS JOIN (SELECT DISTINCT r FROM totals) res
+            LEFT JOIN totals t ON t.u = m.u AND t.r = res.r""")
+        con.execute("INSERT INTO grid SELECT m.s, ?, m.u, st.n FROM members m JOIN seated st USING (u)", [SEATS])
+    else:
+        con.execute("""CREATE TEMP TABLE grid AS
+            SELECT m.s, res.r, m.u, coalesce(t.x, 0.0) AS x
+            FROM members m CROSS JOIN (SELECT DISTINCT r FROM totals) res
+            LEFT JOIN totals t ON t.u = m.u AND t.r = res.r""")
     values = _buckets(con)
     out: dict[str, SegmentFit] = {}
     rows = con.execute("""SELECT s, r, count(*), count(*) FILTER (WHERE x = 0), avg(x),
                                  quantile_cont(x, 0.5), quantile_cont(x, 0.9)
-                          FROM grid GROUP BY s, r ORDER BY s, r""").fetchall()
+                          FROM grid WHERE r <> ? GROUP BY s, r ORDER BY s, r""", [SEATS]).fetchall()
     for s, r, n, zeros, mean, median, p90 in rows:
         data = con.execute("SELECT x FROM grid WHERE s = ? AND r = ? ORDER BY x", [s, r]).fetchnumpy()["x"]
         segment = out.setdefault(s, SegmentFit(users=n / scale, usage={}))
@@ -392,6 +447,8 @@ def fit(events: str | Path | Iterable[str | Path], users: str | Path | None = No
     for s in segments:  # a segment whose users used nothing at all in the month
         out.setdefault(s, SegmentFit(users=con.execute("SELECT count(*) FROM members WHERE s = ?", [s]
                                                        ).fetchone()[0] / scale, usage={}))
+        if seated:
+            out[s].seats = values.get((s, SEATS))
     for s, segment in out.items():
         if segment.users > MAX_NUMBER:
             raise FitError(f"--scale {scale:g} makes {segment.users:.6g} users of segment {s}, more than a .plan "
@@ -467,8 +524,13 @@ def usage_line(resource: str, usage: UsageFit) -> str:
     return f"usage {resource} = [{', '.join(number(v) for v in usage.buckets)}]"
 
 
+def seats_line(segment: SegmentFit) -> str:
+    return f"seats = [{', '.join(number(v) for v in segment.seats)}]"
+
+
 def segment_text(name: str, segment: SegmentFit, buckets: int) -> str:
     lines = [f"segment {name} {{", f"  users = {count(segment.users)}", f"  buckets = {buckets}"]
+    lines += [f"  {seats_line(segment)}  # accounts' seats; usage is per seat"] if segment.seats else []
     lines += [f"  {usage_line(r, u)}  {comment(u)}" for r, u in segment.usage.items() if u.zero_share < 1.0]
     return "\n".join(lines + ["}"])
 
@@ -554,6 +616,10 @@ def _segment_edits(text: str, starts: list[int], segment: Segment, fitted: Segme
         last = segment.buckets
     else:
         edits.append(after(users, f"buckets = {size}"))
+    if fitted.seats and segment.seats is not None:
+        edits.append((*extent(starts, segment.seats), seats_line(fitted)))
+    elif fitted.seats:
+        edits.append(after(last, seats_line(fitted), "# accounts' seats; usage is per seat"))
     for usage in segment.usages:
         if usage.resource.name in fitted.usage:
             fitted_usage = fitted.usage[usage.resource.name]

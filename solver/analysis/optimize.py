@@ -27,7 +27,8 @@ class SolveInputError(Exception):
 def solve(model: Model, options: Options | None = None, *, explain: bool = False, **settings) -> Solution:
     """The best catalog of `model` (a checked model: see planlang.load).
     `settings` are Options' fields (backend="cbc", time_limit=10, gap=0.01);
-    `explain` adds what each requirement and fleet costs (Solution.bounds)."""
+    `explain` adds what each requirement and fleet costs (Solution.bounds)
+    and each competitor (Solution.competitors)."""
     options = replace(options or Options(), **settings).started()  # the time limit counts the compile too
     return solve_compiled(compile_model(model), options, explain=explain)
 
@@ -47,13 +48,16 @@ def solve_compiled(compiled: Compiled, options: Options, explain: bool = False) 
         raise SolveInputError(str(error)) from None
     info = _info(compiled, found)
     if found.evaluation is not None:
-        bounds = None
+        solution = describe(compiled.model, found.evaluation).model_copy(update={
+            "status": found.status, "gap": found.gap, "solver": info})
         if explain:
+            from solver.analysis.competitors import competitor_values
             from solver.analysis.sensitivity import bound_values
 
-            bounds = bound_values(compiled, found.offered, _milp(options), now=found.proven)
-        return describe(compiled.model, found.evaluation).model_copy(update={
-            "status": found.status, "gap": found.gap, "solver": info, "bounds": bounds})
+            solution.bounds = bound_values(compiled, found.offered, _milp(options), now=found.proven)
+            if compiled.model.competitors:
+                solution.competitors = competitor_values(compiled.model, solution, _milp(options))
+        return solution
     base = blank(compiled.model).model_copy(update={"solver": info})
     if found.status == "infeasible":
         from solver.analysis.infeasible import explain_infeasible

@@ -200,12 +200,17 @@ def _record(point: Point) -> dict:
         return out
     out["objective"] = solution.objective
     out.update({key: getattr(solution.totals, key) for key in ("revenue", "cost", "margin", "users")})
+    accounts = any(b.seats != 1.0 for buckets in solution.segments.values() for b in buckets)
+    if accounts:  # a file with seats (spec section 10): users count accounts
+        out["seats"] = solution.totals.seats
     for name, plan in solution.plans.items():
         out[f"{name}.offered"] = plan.offered
         out[f"{name}.price"] = plan.price
         for label, value in plan.choices.items():
             out[f"{name}.{label}"] = value
         out[f"{name}.users"] = plan.users
+        if accounts:
+            out[f"{name}.seats"] = plan.seats
         out[f"{name}.margin"] = plan.margin
     for name, gpu in solution.gpu.items():
         out[f"gpu.{name}.hours"] = gpu.hours

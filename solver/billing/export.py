@@ -26,6 +26,18 @@ Lago: a `sum_agg` billable metric per resource (on the event property
 `standard` (overage, no quota), `graduated` (a free range up to the quota,
 then the overage or the graduated tiers), `volume`, `package` (packs, the
 quota as `free_units`).
+
+Accounts and terms (spec section 10): a price per seat is a licensed
+Stripe price billed on the subscription's quantity (the seats billed,
+max(seats, min seats), which the application sets), and in Lago a
+`standard` charge on a `planlang_seats` metric (a unique count of seat ids)
+with the minimum as the charge's `min_amount_cents`. An annual term is a
+yearly price of 12 x fee x (1 - discount) (Stripe: `PLAN_fee_annual` and
+`PLAN_seat_annual`; Lago: a yearly plan `PLAN_annual` whose charges are
+billed monthly). A quota or credits written `per seat` grow with the seats
+billed, which no fixed tier bound says: the usage price after such a quota
+is not exported, and a note says why. Competitors are not the catalog's
+and are not exported.
 """
 
 from __future__ import annotations
@@ -73,6 +85,15 @@ def whole(count: float) -> int:
     return int(math.floor(count + 1e-9))
 
 
+def _per_seat(plan: PlanResult, item: str) -> str:
+    return " per seat" if item in plan.per_seat else ""
+
+
+def annual_amount(amount: float, plan: PlanResult) -> float:
+    """12 months of a monthly amount at the plan's annual discount."""
+    return 12.0 * amount * (1.0 - plan.annual)
+
+
 def _metered(plan: PlanResult) -> list[str]:
     """The resources a plan bills beyond a free quota, in the plan's order."""
     names = list(plan.quota) + list(plan.overage) + list(plan.packs) + list(plan.rates)
@@ -92,6 +113,8 @@ class _Export:
         for name, plan in solution.plans.items():
             if not plan.offered:
                 self.notes.append(f"plan {name} is not in the chosen catalog: not exported")
+        for name in model.competitors:
+            self.notes.append(f"competitor {name} is what users can buy elsewhere: not exported")
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -109,10 +132,16 @@ class _Export:
         `planlang_credits`, `planlang_rate_R`, ...): a cap, an unlimited
         quota or a price in credits bills nothing here, so only this says
         it, and `import` reads it back."""
-        out = {f"planlang_quota_{r}": "unlimited" if q is None else str(whole(q))
+        out = {f"planlang_quota_{r}": "unlimited" if q is None else str(whole(q)) + _per_seat(plan, r)
                for r, q in plan.quota.items() if q is None or q > 0}
         if plan.credits is not None:
-            out["planlang_credits"] = str(whole(plan.credits))
+            out["planlang_credits"] = str(whole(plan.credits)) + _per_seat(plan, CREDITS)
+        if plan.seat:
+            out["planlang_seat"] = decimal_text(plan.seat)
+        if plan.min_seats is not None and plan.min_seats > 1:
+            out["planlang_min_seats"] = str(whole(plan.min_seats))
+        if plan.annual is not None:
+            out["planlang_annual"] = decimal_text(plan.annual * 100)  # a percent, as the file writes it
         out.update({f"planlang_rate_{r}": format(Decimal(repr(c)).normalize(), "f") for r, c in plan.rates.items()})
         if plan.credit_pack is not None:
             out["planlang_credit_pack"] = f"{whole(plan.credit_pack.size)} for {decimal_text(plan.credit_pack.price)}"
@@ -131,10 +160,31 @@ class _Export:
                 self.note(f"{name} is an outcome: send one usage event per resolved {name} (its cost per attempt "
                           "stays planlang's, billing counts results)")
 
+    def per_seat_quota(self, name: str, plan: PlanResult, resource: str) -> bool:
+        """Whether what is billed beyond a quota `per seat` must stay out
+        (noted): the quota grows with the seats billed, a fixed bound does not."""
+        quota = plan.quota.get(resource, 0.0)
+        billed = resource in plan.overage or resource in plan.packs
+        if resource not in plan.per_seat or quota is None or not quota or not billed:
+            return False
+        self.note(f"plan {name}: its quota of {whole(quota):,} {resource} is per seat, so the free units grow "
+                  f"with the seats billed, which no {self.target.title()} price bound can say: what it bills "
+                  f"beyond the quota is not exported; meter the {resource} beyond {whole(quota):,} x the seats "
+                  "billed in the application and bill it on a price without a free tier")
+        return True
+
+    def seat_notes(self, name: str, plan: PlanResult) -> None:
+        if plan.seat and plan.min_seats is not None and plan.min_seats > 1:
+            self.note(f"plan {name}: billed for at least {whole(plan.min_seats)} seats: "
+                      + ("subscribe an account with the quantity max(its seats, "
+                         f"{whole(plan.min_seats)}) of price {name}_seat" if self.target == "stripe" else
+                         "the seat charge's minimum (min_amount_cents) bills the difference"))
+
     def credit_notes(self, name: str, plan: PlanResult, how: str) -> None:
         if plan.rates:
             rates = ", ".join(f"{r} {c:g} credits" for r, c in plan.rates.items())
-            self.note(f"plan {name} is sold in credits ({plan.credits or 0:g} a month; {rates}): {how}")
+            self.note(f"plan {name} is sold in credits ({plan.credits or 0:g}{_per_seat(plan, CREDITS)} a month; "
+                      f"{rates}): {how}")
 
 
 # ---- Stripe -------------------------------------------------------------------------------
@@ -158,11 +208,27 @@ def _stripe(model: Model, solution: Solution) -> dict:
         product = f"planlang_{name}"
         out.request("/v1/products", f"product.{name}", {
             "id": product, "name": name, "metadata": {"planlang_plan": name, **out.quotas(plan)}})
-        out.request("/v1/prices", f"price.{name}_fee", {
-            "product": product, "currency": currency, **stripe_amount(plan.price or 0.0, out.currency),
-            "recurring": {"interval": "month", "usage_type": "licensed"},
-            "lookup_key": f"{name}_fee", "nickname": f"{name}: monthly fee",
-            "metadata": {"planlang_plan": name, "planlang_item": "price"}})
+        licensed = [("fee", "price", plan.price or 0.0, "monthly fee")]
+        licensed += [("seat", "seat", plan.seat, "per seat a month")] if plan.seat else []
+        for suffix, item, amount, what in licensed:
+            out.request("/v1/prices", f"price.{name}_{suffix}", {
+                "product": product, "currency": currency, **stripe_amount(amount, out.currency),
+                "recurring": {"interval": "month", "usage_type": "licensed"},
+                "lookup_key": f"{name}_{suffix}", "nickname": f"{name}: {what}",
+                "metadata": {"planlang_plan": name, "planlang_item": item}})
+        if plan.annual is not None:  # the annual term: 12 months up front, at the discount
+            for suffix, item, amount, what in licensed[1:] if plan.seat and not plan.price else licensed:
+                out.request("/v1/prices", f"price.{name}_{suffix}_annual", {
+                    "product": product, "currency": currency,
+                    **stripe_amount(annual_amount(amount, plan), out.currency),
+                    "recurring": {"interval": "year", "usage_type": "licensed"},
+                    "lookup_key": f"{name}_{suffix}_annual", "nickname": f"{name}: {what}, paid yearly",
+                    "metadata": {"planlang_plan": name, "planlang_item": item, "planlang_term": "annual"}})
+            yearly = [f"{name}_fee_annual"] * bool(plan.price or not plan.seat) + [f"{name}_seat_annual"] * bool(plan.seat)
+            out.note(f"plan {name}: annual buyers subscribe to the yearly prices ({', '.join(yearly)}) and to the "
+                     "plan's monthly metered prices for their usage (one subscription mixing yearly and monthly "
+                     "prices, or two)")
+        out.seat_notes(name, plan)
         for resource, params in usage[name]:
             out.request("/v1/prices", f"price.{name}_{resource}", {
                 "product": product, "currency": currency,
@@ -179,6 +245,8 @@ def _stripe_usage_price(out: _Export, name: str, plan: PlanResult, resource: str
     quota = plan.quota.get(resource, 0.0)
     if quota is None:
         return None  # unlimited: nothing to bill
+    if resource not in plan.rates and out.per_seat_quota(name, plan, resource):
+        return None
     free = whole(quota)
     overage = plan.overage.get(resource)
     if resource in plan.packs:
@@ -192,8 +260,8 @@ def _stripe_usage_price(out: _Export, name: str, plan: PlanResult, resource: str
         return None  # in credits: see the plan's note
     if overage is None:
         if free:
-            out.note(f"plan {name}: {resource} stops at its quota of {free:,}; Stripe meters do not cap usage, "
-                     "so enforce the cap in the product")
+            out.note(f"plan {name}: {resource} stops at its quota of {free:,}{_per_seat(plan, resource)}; Stripe "
+                     "meters do not cap usage, so enforce the cap in the product")
         return None
     tiers = [{"up_to": free, **_tier_amount(0.0, out.currency)}] if free else []
     mode = "graduated"
@@ -229,21 +297,51 @@ def _lago(model: Model, solution: Solution) -> dict:
             "name": resource, "code": resource, "aggregation_type": "sum_agg", "field_name": "quantity",
             "recurring": False, "description": f"{resource}, summed over the month's events"}})
     out.outcome_notes(metered)
+    if any(plan.seat for plan in out.offered.values()):
+        out.request("/api/v1/billable_metrics", f"billable_metric.{LAGO_SEATS}", {"billable_metric": {
+            "name": "seats", "code": LAGO_SEATS, "aggregation_type": "unique_count_agg", "field_name": "seat_id",
+            "recurring": True, "description": "the seats an account is billed for: one event per seat (seat_id)"}})
     for name, plan in out.offered.items():
         charges = [c for _, c in charged[name]]
+        seat = [_lago_seat_charge(plan, plan.seat, out.currency)] if plan.seat else []
         out.request("/api/v1/plans", f"plan.{name}", {"plan": {
             "name": name, "code": name, "interval": "monthly",
             "amount_cents": int(minor(plan.price or 0.0, out.currency)), "amount_currency": out.currency,
-            "pay_in_advance": True, "charges": charges, "metadata": {"planlang_plan": name, **out.quotas(plan)}}})
+            "pay_in_advance": True, "charges": seat + charges,
+            "metadata": {"planlang_plan": name, **out.quotas(plan)}}})
+        out.seat_notes(name, plan)
+        if plan.annual is not None and plan.seat:
+            out.note(f"plan {name}: its annual term is paid 12 months up front, seats included; a yearly Lago "
+                     "plan bills its charges, the seats among them, monthly or at the year's end, so the annual "
+                     "term is not exported: sell it outside Lago, or without a price per seat")
+        elif plan.annual is not None:
+            out.request("/api/v1/plans", f"plan.{name}_annual", {"plan": {
+                "name": f"{name} (annual)", "code": f"{name}_annual", "interval": "yearly",
+                "amount_cents": int(minor(annual_amount(plan.price or 0.0, plan), out.currency).to_integral_value()),
+                "amount_currency": out.currency, "pay_in_advance": True, "bill_charges_monthly": True,
+                "charges": charges, "metadata": {"planlang_plan": name, "planlang_term": "annual"}}})
         out.credit_notes(name, plan, "Lago sells prepaid credits through a customer's wallet (POST /api/v1/wallets, "
                          "granted_credits each month), one credit worth a fixed amount; prices in credits per "
                          "resource are not expressible: charge its resources in money")
     return out.result()
 
 
+LAGO_SEATS = "planlang_seats"  # the billable metric of seats
+
+
+def _lago_seat_charge(plan: PlanResult, amount: float, currency: str) -> dict:
+    """`amount` per seat a month, with the minimum of seats as the charge's minimum."""
+    charge = {"billable_metric_id": f"${{billable_metric.{LAGO_SEATS}}}", "pay_in_advance": False,
+              "invoiceable": True, "invoice_display_name": "seats", "charge_model": "standard",
+              "properties": {"amount": decimal_text(amount)}}
+    if plan.min_seats is not None and plan.min_seats > 1:
+        charge["min_amount_cents"] = int(minor(amount * plan.min_seats, currency).to_integral_value())
+    return charge
+
+
 def _lago_charge(out: _Export, name: str, plan: PlanResult, resource: str) -> dict | None:
     quota = plan.quota.get(resource, 0.0)
-    if quota is None or resource in plan.rates:
+    if quota is None or resource in plan.rates or out.per_seat_quota(name, plan, resource):
         return None
     free = whole(quota)
     charge = {"billable_metric_id": f"${{billable_metric.{resource}}}", "pay_in_advance": False,
@@ -255,8 +353,8 @@ def _lago_charge(out: _Export, name: str, plan: PlanResult, resource: str) -> di
     overage = plan.overage.get(resource)
     if overage is None:
         if free:
-            out.note(f"plan {name}: {resource} stops at its quota of {free:,}; Lago bills usage, it does not cap "
-                     "it: enforce the cap in the product")
+            out.note(f"plan {name}: {resource} stops at its quota of {free:,}{_per_seat(plan, resource)}; Lago "
+                     "bills usage, it does not cap it: enforce the cap in the product")
         return None
     if not isinstance(overage, dict):
         if not free:
@@ -395,11 +493,12 @@ def _quota_metadata(plan: _Plan, metadata, currency: str) -> None:
     for key, value in metadata.items():
         if not isinstance(value, str) or not value:
             continue
+        amount, seat = value.removesuffix(" per seat"), value.endswith(" per seat")
         if key.startswith("planlang_quota_"):
-            quota = value if value == "unlimited" else _plain(_decimal(value, f"metadata {key}"))
-            plan.quota.setdefault(name_of(key[len("planlang_quota_"):], "resource"), quota)
+            quota = amount if amount == "unlimited" else _plain(_decimal(amount, f"metadata {key}"))
+            plan.quota.setdefault(name_of(key[len("planlang_quota_"):], "resource"), quota + " per seat" * seat)
         elif key == "planlang_credits":
-            plan.items.append(f"credits = {_plain(_decimal(value, 'metadata planlang_credits'))}")
+            plan.items.append(f"credits = {_plain(_decimal(amount, 'metadata planlang_credits'))}" + " per seat" * seat)
         elif key.startswith("planlang_rate_"):
             plan.items.append(f"rate {name_of(key[len('planlang_rate_'):], 'resource')} = "
                               f"{_plain(_decimal(value, f'metadata {key}'))}")
@@ -409,6 +508,12 @@ def _quota_metadata(plan: _Plan, metadata, currency: str) -> None:
                               f"{_money(_decimal(price, 'the credit pack price'), currency)}")
         elif key == "planlang_credit_overage":
             plan.items.append(f"overage credits at {_money(_decimal(value, 'the credit overage'), currency)}")
+        elif key == "planlang_seat":
+            plan.items.append(f"seat = {_money(_decimal(value, 'metadata planlang_seat'), currency)}")
+        elif key == "planlang_min_seats":
+            plan.items.append(f"min seats = {_count(value, 'metadata planlang_min_seats')}")
+        elif key == "planlang_annual":
+            plan.items.append(f"annual = {_plain(_decimal(value, 'metadata planlang_annual'))}%")
 
 
 def _referenced(reference, names: dict[str, str]) -> str:
@@ -461,6 +566,13 @@ def _from_stripe(requests: list[dict], currency: str) -> dict[str, _Plan]:
 def _stripe_price(plan: _Plan, params: dict, meters: dict[str, str], currency: str) -> None:
     recurring = _get(params, "recurring", dict, {})
     if _get(recurring, "usage_type", str, "licensed") == "licensed":
+        metadata = _get(params, "metadata", dict, {})
+        if metadata.get("planlang_item") == "seat" or metadata.get("planlang_term") == "annual":
+            return  # the product's metadata says it: planlang_seat, planlang_annual
+        if _get(recurring, "interval", str, "month") != "month":
+            plan.notes.append(f"a licensed price billed per {recurring['interval']}: left out (a plan's price is "
+                              "per month)")
+            return
         plan.price = _money(_stripe_amount_of(params, currency), currency)
         return
     resource = _referenced(_get(recurring, "meter", str), meters)
@@ -500,13 +612,17 @@ def _from_lago(requests: list[dict], currency: str) -> dict[str, _Plan]:
             continue
         with _at(i, r):
             body = _get(_get(r, "body", dict), "plan", dict)
+            if _get(body, "metadata", dict, {}).get("planlang_term") == "annual":
+                continue  # the monthly plan's metadata says it (planlang_annual)
             name = name_of(_get(body, "code", str), "plan")
             plan = plans.setdefault(name, _Plan(name))
             plan.price = _money(_decimal(_get(body, "amount_cents", default=0), "amount_cents") / factor, currency)
             _quota_metadata(plan, body.get("metadata"), currency)
             for charge in _get(body, "charges", list, []):
                 reference = _get(charge, "billable_metric_id", str, None) or _get(charge, "billable_metric_code", str)
-                _lago_charge_back(plan, _referenced(reference, metrics), charge, currency)
+                resource = _referenced(reference, metrics)
+                if resource != LAGO_SEATS:  # seats: the metadata says it (planlang_seat, planlang_min_seats)
+                    _lago_charge_back(plan, resource, charge, currency)
     return plans
 
 
@@ -604,7 +720,8 @@ def import_catalog(data, target: str | None = None) -> str:
         plans = _read_plans(requests, target, currency)
     except _Bad as error:
         raise ExportError(f"cannot read the catalog: {error}") from None
-    named = {item.split()[1] for plan in plans.values() for item in plan.items if item.split()[0] != "credits"}
+    named = {item.split()[1] for plan in plans.values() for item in plan.items
+             if item.split()[0] in ("rate", "pack", "overage")}
     resources = sorted(({r for plan in plans.values() for r in plan.quota} | named) - {CREDITS})
     lines = [f"# imported from a {target} {kind} by planlang import", f"currency {currency.upper()}", ""]
     lines += [f"resource {r} {{}}  # add its gpu time and cost" for r in resources] + [""]

@@ -431,6 +431,7 @@ def _outside(bucket: Bucket, rivals: dict[str, Config], econ: Economics) -> Buck
 class Totals:
     users: float = 0.0
     seats: float = 0.0  # of the accounts counted in users
+    billed_seats: float = 0.0  # what those accounts are billed for
     revenue: float = 0.0
     cost: float = 0.0
     breakage: float = 0.0  # included credits left unspent
@@ -498,6 +499,7 @@ def evaluate(model: Model, catalog: Catalog, econ: Economics | None = None,
         for scope in (totals, plans[chosen.plan]):
             scope.users += bucket.users
             scope.seats += bucket.users * bucket.seats
+            scope.billed_seats += bucket.users * chosen.billed_seats
             scope.revenue += bucket.users * chosen.revenue
             scope.cost += bucket.users * chosen.cost
             scope.breakage += bucket.users * chosen.breakage

@@ -3,6 +3,7 @@
     --choose plus.price=20 plus.quota.message=5000 plus.quota.image=unlimited
              pro=off agent.overage.ticket=0.99 pro.pack.video_s=15
              studio.credits=3000 studio.rate.video_s=10 studio.pack.credits=8
+             business.seat=25 business.annual=15%    (a percent as written: 15 or 15%)
              api.overage.message.tier1=0.004    (a tier's price; tiers count from 1)
     --solution solution.json        (what `planlang solve --json` printed)
 
@@ -30,7 +31,7 @@ class ChoiceError(Exception):
 
 
 def parse_value(text: str) -> float:
-    cleaned = text.strip().lstrip("$€£¥").replace("_", "").replace(",", "")
+    cleaned = text.strip().lstrip("$€£¥").removesuffix("%").replace("_", "").replace(",", "")
     if cleaned.lower() == "unlimited":
         return math.inf
     try:

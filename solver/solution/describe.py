@@ -27,7 +27,8 @@ def describe(model: Model, evaluation: Evaluation) -> Solution:
              for name in model.plans}
     for name, totals in evaluation.plans.items():
         plans[name] = plans[name].model_copy(update={
-            "users": totals.users, "seats": totals.seats, "revenue": totals.revenue, "cost": totals.cost,
+            "users": totals.users, "seats": totals.seats, "billed_seats": totals.billed_seats,
+            "revenue": totals.revenue, "cost": totals.cost,
             "margin": totals.margin,
             "breakage": totals.breakage, "credit_revenue": totals.credit_revenue,
             "unused_pack_credits": totals.unused_pack_credits})

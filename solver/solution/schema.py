@@ -53,6 +53,7 @@ class PlanResult(_Result):
     per_seat: list[str] = []  # the quotas (by resource) and "credits" written `per seat`
     users: float = 0.0
     seats: float = 0.0
+    billed_seats: float = 0.0  # the seats its accounts are billed for: max(seats, min seats) each
     revenue: float = 0.0
     cost: float = 0.0
     margin: float = 0.0
@@ -66,8 +67,9 @@ class PlanResult(_Result):
 
     @property
     def credits_granted(self) -> float:
-        """Credits granted to all its users per month."""
-        return (self.credits or 0.0) * self.users
+        """Credits granted to all its users per month (per billed seat, when
+        written `per seat`)."""
+        return (self.credits or 0.0) * (self.billed_seats if "credits" in self.per_seat else self.users)
 
 
 class OutsideResult(_Result):
@@ -145,6 +147,20 @@ class BoundValue(_Result):
     timed_out: bool = False  # the time limit ended its pricing before an answer
 
 
+class CompetitorResult(_Result):
+    """What one competitor costs the catalog (with --explain): the buckets it
+    holds, and the best catalog's margin and objective without it."""
+
+    competitor: str
+    buckets: dict[str, list[int]] = {}  # segment -> the buckets on no plan whose best alternative it is
+    users: float = 0.0  # in those buckets (accounts)
+    seats: float = 0.0
+    bounded_users: float = 0.0  # on a plan, with it as their best alternative: it holds their price down
+    margin_without: float | None = None  # the best catalog's margin were it not there (re-solved)
+    objective_without: float | None = None
+    timed_out: bool = False  # the time limit ended the solve without it before it was proven
+
+
 class SolverInfo(_Result):
     backend: str
     seconds: float
@@ -171,6 +187,7 @@ class Solution(_Result):
     requirements: list[RequirementResult] = []
     conflicts: list[Conflict] = []
     bounds: list[BoundValue] | None = None  # with --explain: what each requirement and fleet costs
+    competitors: list[CompetitorResult] | None = None  # with --explain, in a file with competitors
     message: str | None = None
     stopped: bool = False  # a time limit stopped the search before any catalog was found (status "error")
     solver: SolverInfo | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 
 from solver.views.numbers import SYMBOLS, amount, choice, count, price
-from solver.views.terminal import headline
+from solver.views.terminal import fee_text, headline, where
 from solver.solution.schema import Solution
 from solver.analysis.sweep import SweepResult
 
@@ -65,14 +65,16 @@ def segment_chart(solution: Solution, segment: str, index: int) -> str:
     buckets = solution.segments[segment]
     colors = _colors(solution)
     figure = go.Figure()
-    for plan in dict.fromkeys(b.plan for b in buckets):
-        mine = [b for b in buckets if b.plan == plan]
+    for label in dict.fromkeys(where(b) for b in buckets):
+        mine = [b for b in buckets if where(b) == label]
         figure.add_bar(
-            name=plan or "none (stays out)", x=[f"{b.bucket}" for b in mine], y=[b.margin_per_user for b in mine],
-            marker_color=colors[plan],
-            customdata=[[count(b.users), b.revenue_per_user, b.cost_per_user] for b in mine],
-            hovertemplate="bucket %{x}: %{customdata[0]} users<br>pays %{customdata[1]:.2f}, "
-                          "costs %{customdata[2]:.2f}<br>margin per user %{y:.2f}<extra>%{fullData.name}</extra>")
+            name=label or "none (stays out)", x=[f"{b.bucket}" for b in mine], y=[b.margin_per_user for b in mine],
+            marker_color=colors[mine[0].plan],
+            marker_pattern_shape="/" if mine[0].term == "annual" else "",
+            customdata=[[count(b.users), b.revenue_per_user, b.cost_per_user, count(b.seats)] for b in mine],
+            hovertemplate="bucket %{x}: %{customdata[0]} users of %{customdata[3]} seats<br>pays "
+                          "%{customdata[1]:.2f}, costs %{customdata[2]:.2f}<br>margin per user %{y:.2f}"
+                          "<extra>%{fullData.name}</extra>")
     figure.add_hline(y=0, line_color="#333", line_width=1)
     figure.update_layout(title=f"{segment}: margin per user of each bucket, light to heavy users",
                          xaxis=dict(title="bucket (light → heavy)", type="category",
@@ -171,8 +173,22 @@ def _catalog_rows(solution: Solution) -> str:
             continue
         choices = ", ".join(f"{k} = {choice(k, v, solution.currency)}" for k, v in plan.choices.items())
         rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in (
-            name, price(plan.price, solution.currency), count(plan.users), amount(plan.revenue, solution.currency),
+            name, fee_text(plan, solution.currency), count(plan.users), amount(plan.revenue, solution.currency),
             amount(plan.margin, solution.currency), choices or "—")) + "</tr>")
+    return "\n".join(rows)
+
+
+def _competitor_rows(solution: Solution) -> str:
+    known = {c.competitor: c for c in solution.competitors or []}
+    buckets = [b for bs in solution.segments.values() for b in bs if b.outside.source]
+    rows = []
+    for name in dict.fromkeys(b.outside.source for b in buckets):
+        held = sum(b.users for b in buckets if b.outside.source == name and b.plan is None)
+        bounded = sum(b.users for b in buckets if b.outside.source == name and b.plan is not None)
+        without = known[name].margin_without if name in known else None
+        rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in (
+            name, count(held), count(bounded),
+            "— (solve --explain)" if without is None else amount(without, solution.currency))) + "</tr>")
     return "\n".join(rows)
 
 
@@ -211,6 +227,12 @@ def render(path: str, solution: Solution, sweep: SweepResult | None = None) -> s
                   "lightest users to its heaviest: the plan it picks (colour) and the margin each of its users "
                   "leaves. Bars below zero are users who cost more than they pay.</p>"]
         parts += [segment_chart(solution, name, i) for i, name in enumerate(solution.segments)]
+        if any(b.outside.source for buckets in solution.segments.values() for b in buckets):
+            parts += ["<h2>Competitors</h2><p class=note>Users whose best alternative to the catalog is a "
+                      "competitor: those it holds buy no plan; those on a plan must be left at least what the "
+                      "competitor would give them.</p>",
+                      "<table><tr><th>competitor</th><th>holds (users)</th><th>on a plan, held down by it</th>"
+                      f"<th>margin without it</th></tr>{_competitor_rows(solution)}</table>"]
         if solution.gpu:
             parts += ["<h2>GPU</h2>", gpu_chart(solution)]
         if _credit_plans(solution):

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from planlang.diagnostics import plural
 from solver.solution.schema import PlanResult, Solution
-from solver.views.numbers import amount, cents, choice, count, percent, price
+from solver.views.numbers import amount, cents, choice, count, exact, percent, price
 
 BACKEND_NAMES = {"highs": "HiGHS", "cbc": "CBC", "highs-pulp": "HiGHS through PuLP"}
 
@@ -37,8 +37,24 @@ def _objective(solution: Solution) -> str:
     return amount(solution.objective, solution.currency)
 
 
+def fee_text(plan: PlanResult, currency: str) -> str:
+    """'$20', '$0 + $25 a seat (at least 2)', '...; annual 15% off'."""
+    text = price(plan.price, currency)
+    if plan.seat:
+        text += f" + {price(plan.seat, currency)} a seat"
+    if plan.min_seats is not None and plan.min_seats > 1:
+        text += f" (at least {exact(plan.min_seats)})"
+    if plan.annual is not None:
+        text += f"; annual, {exact(plan.annual * 100)}% off" if plan.annual else "; annual at the same price"
+    return text
+
+
+def _per_seat(plan: PlanResult, item: str) -> str:
+    return " per seat" if item in plan.per_seat else ""
+
+
 def _quotas(plan: PlanResult) -> str:
-    shown = [f"{r} {count(q) if q is not None else 'unlimited'}" for r, q in plan.quota.items()
+    shown = [f"{r} {count(q) if q is not None else 'unlimited'}{_per_seat(plan, r)}" for r, q in plan.quota.items()
              if q is None or q > 0]
     return ", ".join(shown) or "—"
 
@@ -68,7 +84,7 @@ def _credits(plan: PlanResult) -> str:
     """'3,000 a month; image 8, video_s 10 credits each'."""
     if not plan.rates:
         return "—"
-    granted = f"{count(plan.credits)} a month" if plan.credits else "none included"
+    granted = f"{count(plan.credits)}{_per_seat(plan, 'credits')} a month" if plan.credits else "none included"
     rates = ", ".join(f"{r} {count(n)}" for r, n in plan.rates.items())
     return f"{granted}; {rates} credits each"
 
@@ -83,25 +99,33 @@ def catalog_table(solution: Solution) -> Table:
         if not plan.offered:
             table.add_row(name, "no", *[""] * (len(columns) - 2 + 2))
             continue
-        cells = [name, "yes", price(plan.price, solution.currency), _quotas(plan)]
+        cells = [name, "yes", fee_text(plan, solution.currency), _quotas(plan)]
         cells += [_credits(plan)] if credits else []
         table.add_row(*cells, _extras(plan, solution.currency), ", ".join(plan.features) or "—")
     return table
 
 
+def _accounts(solution: Solution) -> bool:
+    """Whether some segment has accounts of several seats (spec section 10)."""
+    return any(b.seats != 1.0 for buckets in solution.segments.values() for b in buckets)
+
+
 def plans_table(solution: Solution) -> Table:
     cur = solution.currency
+    seats = _accounts(solution)
     table = Table(title="Plans (per month)", title_justify="left")
     table.add_column("plan")
-    for column in ("users", "revenue", "cost", "margin", "margin %"):
+    for column in ("users", *(["seats"] if seats else []), "revenue", "cost", "margin", "margin %"):
         table.add_column(column, justify="right")
     for name, plan in solution.plans.items():
         if plan.offered:
-            table.add_row(name, count(plan.users), amount(plan.revenue, cur), amount(plan.cost, cur),
-                          amount(plan.margin, cur), percent(plan.margin / plan.revenue if plan.revenue else None))
+            table.add_row(name, count(plan.users), *([count(plan.seats)] if seats else []),
+                          amount(plan.revenue, cur), amount(plan.cost, cur), amount(plan.margin, cur),
+                          percent(plan.margin / plan.revenue if plan.revenue else None))
     t = solution.totals
-    table.add_row("total", count(t.users), amount(t.revenue, cur), amount(t.cost, cur), amount(t.margin, cur),
-                  percent(t.margin / t.revenue if t.revenue else None), style="bold")
+    table.add_row("total", count(t.users), *([count(t.seats)] if seats else []), amount(t.revenue, cur),
+                  amount(t.cost, cur), amount(t.margin, cur), percent(t.margin / t.revenue if t.revenue else None),
+                  style="bold")
     return table
 
 
@@ -117,13 +141,26 @@ def _runs(plans: list[str | None]) -> str:
 
 
 def segments_table(solution: Solution) -> Table:
+    seats = _accounts(solution)
     table = Table(title="Segments (buckets from light to heavy users)", title_justify="left")
     table.add_column("segment")
     table.add_column("users", justify="right")
+    if seats:
+        table.add_column("seats", justify="right")
     table.add_column("plan chosen by each bucket")
     for name, buckets in solution.segments.items():
-        table.add_row(name, count(sum(b.users for b in buckets)), _runs([b.plan for b in buckets]))
+        table.add_row(name, count(sum(b.users for b in buckets)),
+                      *([count(sum(b.users * b.seats for b in buckets))] if seats else []),
+                      _runs([where(b) for b in buckets]))
     return table
+
+
+def where(bucket) -> str | None:
+    """The plan a bucket takes (`pro (annual)`), the competitor that holds
+    it (`with api`), or None (its outside amount holds it)."""
+    if bucket.plan is not None:
+        return f"{bucket.plan} (annual)" if bucket.term == "annual" else bucket.plan
+    return f"with {bucket.outside.source}" if bucket.outside.source else None
 
 
 def gpu_table(solution: Solution) -> Table:
@@ -163,26 +200,66 @@ def requirements_table(solution: Solution) -> Table:
 
 
 def buckets_table(solution: Solution) -> Table:
-    """Unit economics: what each bucket's users pay, cost and leave, per user."""
+    """Unit economics: what each bucket's users pay, cost and leave, per user
+    (per account, with its seats and the seats billed, in a file with seats)."""
     cur = solution.currency
-    table = Table(title="Unit economics per bucket (per user per month)", title_justify="left")
+    seats = _accounts(solution)
+    table = Table(title=f"Unit economics per bucket (per {'account' if seats else 'user'} per month)",
+                  title_justify="left")
     table.add_column("segment")
     table.add_column("bucket", justify="right")
     table.add_column("users", justify="right")
+    if seats:
+        table.add_column("seats (billed)", justify="right")
     table.add_column("plan")
     for column in ("pays", "costs", "margin"):
         table.add_column(column, justify="right")
     table.add_column("")
     for name, buckets in solution.segments.items():
         for b in buckets:
+            head = [name, str(b.bucket), count(b.users)]
+            if seats:
+                billed = f" ({exact(b.billed_seats)})" if b.billed_seats not in (None, b.seats) else ""
+                head.append(f"{count(b.seats)}{billed}")
             if b.plan is None:
-                table.add_row(name, str(b.bucket), count(b.users), "none", "", "", "", "")
+                table.add_row(*head, where(b) or "none", "", "", "", "")
                 continue
             loss = b.margin_per_user < 0
-            table.add_row(name, str(b.bucket), count(b.users), b.plan, cents(b.revenue_per_user, cur),
+            table.add_row(*head, where(b), cents(b.revenue_per_user, cur),
                           cents(b.cost_per_user, cur), cents(b.margin_per_user, cur),
                           "[red]loss-making[/red]" if loss else "", style="red" if loss else None)
     return table
+
+
+def competitors_table(solution: Solution) -> Table:
+    """What each competitor holds and what it costs the catalog."""
+    cur = solution.currency
+    table = Table(title="Competitors", title_justify="left")
+    table.add_column("competitor")
+    table.add_column("holds", justify="right")
+    table.add_column("buckets")
+    table.add_column("best alternative of users on a plan", justify="right")
+    table.add_column("margin without it", justify="right")
+    table.add_column("it costs", justify="right")
+    for c in solution.competitors or []:
+        buckets = "; ".join(f"{segment} {_numbers(numbers)}" for segment, numbers in c.buckets.items()) or "—"
+        if c.margin_without is None:
+            without = costs = "not solved: the time limit came first" if c.timed_out else "—"
+        else:
+            without = amount(c.margin_without, cur) + (" (not proven)" if c.timed_out else "")
+            costs = amount(c.margin_without - solution.totals.margin, cur)
+        table.add_row(c.competitor, count(c.users), buckets, count(c.bounded_users), without, costs)
+    return table
+
+
+def _numbers(numbers: list[int]) -> str:
+    """'1-3, 5'"""
+    runs, start = [], 0
+    for i in range(1, len(numbers) + 1):
+        if i == len(numbers) or numbers[i] != numbers[i - 1] + 1:
+            runs.append(str(numbers[start]) if i - start == 1 else f"{numbers[start]}-{numbers[i - 1]}")
+            start = i
+    return ", ".join(runs)
 
 
 def bounds_table(solution: Solution) -> Table:
@@ -265,6 +342,11 @@ def print_explained(console: Console, solution: Solution) -> None:
         console.print("breakage: credits granted but not spent (they expire); credit sales: what credit packs "
                       "and credit overage bring, and their share of the plan's revenue; bought, unused: pack "
                       "credits beyond what users wanted (paid for, then expired).", highlight=False)
+    if solution.competitors:
+        console.print(competitors_table(solution))
+        console.print("holds: users on no plan whose best alternative is the competitor; margin without it: "
+                      "the best catalog were it not there (re-solved), so `it costs` is what it takes from "
+                      "the catalog, its pull on users who still buy a plan included.", highlight=False)
     if solution.bounds is not None:
         console.print(bounds_table(solution))
         console.print("shadow price: what the objective gains per unit a bound is loosened, from the "
