@@ -630,8 +630,9 @@ class Checker:
         bases = {PERCENT_BASE.get(key[0]) for key in left.terms}
         if None in bases or len(bases) != 1 or left.constant:
             self.add(require.right.span, "a percent has no meaning here: it is a share of revenue on "
-                     "the right of margin or cost, of all users on the right of users, and of "
-                     "capacity on the right of gpu(G)")
+                     "the right of margin or cost, of all users on the right of users, of all seats "
+                     "on the right of seats, of capacity on the right of gpu(G), and the discount "
+                     "itself on the right of annual(P)")
             return
         if bases == {"capacity"}:
             for key in left.terms:

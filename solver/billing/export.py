@@ -208,13 +208,13 @@ def _stripe(model: Model, solution: Solution) -> dict:
         product = f"planlang_{name}"
         out.request("/v1/products", f"product.{name}", {
             "id": product, "name": name, "metadata": {"planlang_plan": name, **out.quotas(plan)}})
-        licensed = [("fee", "price", plan.price or 0.0, "monthly fee")]
-        licensed += [("seat", "seat", plan.seat, "per seat a month")] if plan.seat else []
+        licensed = [("fee", "price", plan.price or 0.0, "fee")]
+        licensed += [("seat", "seat", plan.seat, "per seat")] if plan.seat else []
         for suffix, item, amount, what in licensed:
             out.request("/v1/prices", f"price.{name}_{suffix}", {
                 "product": product, "currency": currency, **stripe_amount(amount, out.currency),
                 "recurring": {"interval": "month", "usage_type": "licensed"},
-                "lookup_key": f"{name}_{suffix}", "nickname": f"{name}: {what}",
+                "lookup_key": f"{name}_{suffix}", "nickname": f"{name}: {what} a month",
                 "metadata": {"planlang_plan": name, "planlang_item": item}})
         if plan.annual is not None:  # the annual term: 12 months up front, at the discount
             for suffix, item, amount, what in licensed[1:] if plan.seat and not plan.price else licensed:
@@ -222,7 +222,7 @@ def _stripe(model: Model, solution: Solution) -> dict:
                     "product": product, "currency": currency,
                     **stripe_amount(annual_amount(amount, plan), out.currency),
                     "recurring": {"interval": "year", "usage_type": "licensed"},
-                    "lookup_key": f"{name}_{suffix}_annual", "nickname": f"{name}: {what}, paid yearly",
+                    "lookup_key": f"{name}_{suffix}_annual", "nickname": f"{name}: {what} a year",
                     "metadata": {"planlang_plan": name, "planlang_item": item, "planlang_term": "annual"}})
             yearly = [f"{name}_fee_annual"] * bool(plan.price or not plan.seat) + [f"{name}_seat_annual"] * bool(plan.seat)
             out.note(f"plan {name}: annual buyers subscribe to the yearly prices ({', '.join(yearly)}) and to the "

@@ -38,10 +38,11 @@ def _objective(solution: Solution) -> str:
 
 
 def fee_text(plan: PlanResult, currency: str) -> str:
-    """'$20', '$0 + $25 a seat (at least 2)', '...; annual 15% off'."""
+    """'$20', '$25 a seat (at least 2)', '$10 + $25 a seat', '...; annual, 15% off'."""
     text = price(plan.price, currency)
     if plan.seat:
-        text += f" + {price(plan.seat, currency)} a seat"
+        seat = f"{price(plan.seat, currency)} a seat"
+        text = f"{text} + {seat}" if plan.price else seat
     if plan.min_seats is not None and plan.min_seats > 1:
         text += f" (at least {exact(plan.min_seats)})"
     if plan.annual is not None:

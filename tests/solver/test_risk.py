@@ -29,6 +29,8 @@ VARIED = {
     "support_agent": ["segment.midmarket.users=uniform(x0.8, x1.2)", "gpu.h100.hourly=uniform(x0.9, x1.6)"],
     "teams": ["segment.small_team.users=uniform(x0.8, x1.2)", "gpu.h100.hourly=uniform(x0.9, x1.6)"],
     "transcribe": ["gpu.l40s.hourly=uniform(x0.8, x1.5)", "segment.agency.users=normal(x1, 20%)"],
+    "team_assistant": ["segment.company.seats=uniform(x0.7, x1.5)", "segment.company.churn=uniform(x0.5, x2)",
+                       "competitor.api.overage.agent_turn=uniform(x0.8, x1.5)"],
 }
 
 
