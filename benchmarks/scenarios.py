@@ -10,7 +10,13 @@ making its choices (prices x quota choices x overage choices). With
 `credits=True` the same catalog is sold in credits (spec section 8): images,
 premium answers and video cost credits, each plan grants a choice of
 credits in place of its choice of overage prices (so the configurations are
-as many), and paid plans sell credit packs.
+as many), and paid plans sell credit packs. With `accounts=True` (spec
+section 10) the catalog has what business catalogs have: every other segment
+is companies (`seats` spread like usage, per-seat usage and values), every
+segment churns and reaches a competitor of its own (a rival plan of its size
+or a pay-as-you-go API), the top two plans are sold per seat with a seat
+minimum and per-seat quotas, and every paid plan has an annual term at a
+fixed discount (a second option per plan, so the configurations are as many).
 """
 
 from __future__ import annotations
@@ -29,14 +35,17 @@ class Size:
     plans: int
     configurations: int  # per plan, about
     credits: bool = False
+    accounts: bool = False
 
     def text(self, seed: int = 7) -> str:
-        return scenario(self.segments, self.buckets, self.plans, self.configurations, seed, self.credits)
+        return scenario(self.segments, self.buckets, self.plans, self.configurations, seed, self.credits,
+                        self.accounts)
 
 
 MEDIUM = Size("medium", 5, 10, 4, 50)
 LARGE = Size("large", 20, 10, 5, 140)
 LARGE_CREDITS = Size("large-credits", 20, 10, 5, 140, credits=True)
+LARGE_ACCOUNTS = Size("large-accounts", 20, 10, 5, 140, accounts=True)
 
 
 def _factors(target: int) -> tuple[int, int, int]:
@@ -50,8 +59,8 @@ def _factors(target: int) -> tuple[int, int, int]:
     return best
 
 
-def _money(x: float) -> str:
-    return f"${x:.2f}".rstrip("0").rstrip(".") if x != int(x) else f"${int(x)}"
+def _money(x: float, digits: int = 2) -> str:
+    return f"${x:.{digits}f}".rstrip("0").rstrip(".") if x != int(x) else f"${int(x)}"
 
 
 def gpu_pools(fleet: str) -> list[str]:
@@ -72,7 +81,7 @@ def gpu_pools(fleet: str) -> list[str]:
 
 
 def scenario(segments: int, buckets: int, plans: int, configurations: int, seed: int = 7,
-             credits: bool = False) -> str:
+             credits: bool = False, accounts: bool = False) -> str:
     rng = np.random.default_rng(seed)
     out = [
         f"# generated: {segments} segments x {buckets} buckets, {plans} plans of ~{configurations} configurations",
@@ -97,6 +106,17 @@ def scenario(segments: int, buckets: int, plans: int, configurations: int, seed:
         premium = max(1, round(1.5 * scale))
         video = max(1, round(0.5 * scale))
         discount = scale ** -0.12
+        company = accounts and s % 2 == 1
+        if accounts:  # a rival at about this segment's size, or an API at list prices
+            rival = [f"  price = {_money(round(4 * scale ** 0.6 * rng.uniform(0.8, 1.2)))}",
+                     f"  quota message = {int(round(60 * scale, -1)) or 10}",
+                     f"  quota image = {int(round(4 * scale)) or 1}",
+                     f"  overage premium at {_money(0.08 * rng.uniform(0.8, 1.2), 3)}"] if s % 3 else [
+                      "  price = $0",
+                      f"  overage message at {_money(0.006 * rng.uniform(0.8, 1.5), 4)}",
+                      f"  overage image at {_money(0.04 * rng.uniform(0.8, 1.5), 3)}",
+                      f"  overage premium at {_money(0.06 * rng.uniform(0.8, 1.5), 3)}"]
+            out += [f"competitor c{s} {{", *rival, "}", ""]
         out += [
             f"segment s{s} {{",
             f"  users   = {users}",
@@ -111,6 +131,9 @@ def scenario(segments: int, buckets: int, plans: int, configurations: int, seed:
             f"  value video_s  = {_money(round(0.15 * discount * rng.uniform(0.7, 1.3), 4))}",
             f"  value priority = {_money(round(rng.uniform(0, 3) * scale ** 0.4, 2))}",
             f"  outside = {_money(round(rng.uniform(0, 2) * scale ** 0.3, 2))}",
+            *([f"  seats ~ lognormal(median = {round(rng.uniform(3, 15))}, p90 = {round(rng.uniform(30, 90))})"]
+              if company else []),
+            *([f"  competitors = [c{s}]", f"  churn = {round(rng.uniform(0.5, 6), 1)}%"] if accounts else []),
             "}",
             "",
         ]
@@ -150,10 +173,16 @@ def scenario(segments: int, buckets: int, plans: int, configurations: int, seed:
                 else f"  overage premium at {_money(overages[0] * 4)}",
                 "  pack video_s 60 for $9" if p else "",
             ]
+        seated = accounts and p >= plans - 2  # team plans: per seat, a minimum, pooled per-seat quotas
+        per_seat = " per seat" if seated else ""
         out += [line for line in [
             f"plan p{p}{optional} {{",
-            f"  price in {prices}" if len(price_list) > 1 else f"  price = {_money(price_list[0])}",
-            f"  quota message in [{', '.join(map(str, quotas))}]" if len(quotas) > 1 else f"  quota message = {quotas[0]}",
+            f"  {'seat' if seated else 'price'} in {prices}" if len(price_list) > 1
+            else f"  {'seat' if seated else 'price'} = {_money(price_list[0])}",
+            f"  quota message in [{', '.join(map(str, quotas))}]{per_seat}" if len(quotas) > 1
+            else f"  quota message = {quotas[0]}{per_seat}",
+            "  min seats = 3" if seated else "",
+            f"  annual = {15 + 5 * (p % 2)}%" if accounts and p else "",
             *sold,
             "  feature priority" if p >= plans - 2 else "",
             "}",

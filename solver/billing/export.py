@@ -208,24 +208,24 @@ def _stripe(model: Model, solution: Solution) -> dict:
         product = f"planlang_{name}"
         out.request("/v1/products", f"product.{name}", {
             "id": product, "name": name, "metadata": {"planlang_plan": name, **out.quotas(plan)}})
-        licensed = [("fee", "price", plan.price or 0.0, "fee")]
-        licensed += [("seat", "seat", plan.seat, "per seat")] if plan.seat else []
-        for suffix, item, amount, what in licensed:
+        licensed = [("fee", "price", plan.price or 0.0, ("monthly fee", "yearly fee"))]
+        licensed += [("seat", "seat", plan.seat, ("per seat a month", "per seat a year"))] if plan.seat else []
+        for suffix, item, amount, (monthly, _) in licensed:
             out.request("/v1/prices", f"price.{name}_{suffix}", {
                 "product": product, "currency": currency, **stripe_amount(amount, out.currency),
                 "recurring": {"interval": "month", "usage_type": "licensed"},
-                "lookup_key": f"{name}_{suffix}", "nickname": f"{name}: {what} a month",
+                "lookup_key": f"{name}_{suffix}", "nickname": f"{name}: {monthly}",
                 "metadata": {"planlang_plan": name, "planlang_item": item}})
         if plan.annual is not None:  # the annual term: 12 months up front, at the discount
-            for suffix, item, amount, what in licensed[1:] if plan.seat and not plan.price else licensed:
+            for suffix, item, amount, (_, yearly) in licensed[1:] if plan.seat and not plan.price else licensed:
                 out.request("/v1/prices", f"price.{name}_{suffix}_annual", {
                     "product": product, "currency": currency,
                     **stripe_amount(annual_amount(amount, plan), out.currency),
                     "recurring": {"interval": "year", "usage_type": "licensed"},
-                    "lookup_key": f"{name}_{suffix}_annual", "nickname": f"{name}: {what} a year",
+                    "lookup_key": f"{name}_{suffix}_annual", "nickname": f"{name}: {yearly}",
                     "metadata": {"planlang_plan": name, "planlang_item": item, "planlang_term": "annual"}})
-            yearly = [f"{name}_fee_annual"] * bool(plan.price or not plan.seat) + [f"{name}_seat_annual"] * bool(plan.seat)
-            out.note(f"plan {name}: annual buyers subscribe to the yearly prices ({', '.join(yearly)}) and to the "
+            keys = [f"{name}_fee_annual"] * bool(plan.price or not plan.seat) + [f"{name}_seat_annual"] * bool(plan.seat)
+            out.note(f"plan {name}: annual buyers subscribe to the yearly prices ({', '.join(keys)}) and to the "
                      "plan's monthly metered prices for their usage (one subscription mixing yearly and monthly "
                      "prices, or two)")
         out.seat_notes(name, plan)
