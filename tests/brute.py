@@ -77,3 +77,19 @@ def agree(model, backend: str = "highs"):
 def through_language(model):
     """The model as a user would give it: written out and read back."""
     return planlang.loads(planlang.dumps(model))
+
+
+def assert_compiled_is(compiled, k: int, j: int, option) -> None:
+    """The compile's arrays for bucket k on configuration j are the
+    evaluator's `option` (to 1e-9)."""
+    import pytest
+
+    def close(value):
+        return pytest.approx(value, rel=1e-9, abs=1e-9)
+
+    assert compiled.utility[k, j] == close(option.utility)
+    assert compiled.revenue[k, j] == close(option.revenue)
+    assert compiled.cost[k, j] == close(option.cost)
+    assert compiled.value[k, j] == close(option.worth)
+    for r, resource in enumerate(compiled.resources):
+        assert compiled.served[k, j, r] == close(option.served.get(resource, 0.0))

@@ -4,7 +4,7 @@
 import pytest
 from hypothesis import given, settings
 from strategies import small_account_models
-from brute import agree, through_language
+from brute import agree, assert_compiled_is, through_language
 
 import planlang
 from solver.analysis.optimize import solve
@@ -202,13 +202,7 @@ def compile_agrees_with_evaluator(model) -> None:
                 return grid(opt.utility, units[0]), grid(contribution(objective, sense, opt), units[1])
 
             assert taken.term == ("annual" if annual and key(annual[0]) > key(monthly) else "monthly")
-            assert compiled.utility[k, j] == pytest.approx(taken.utility, rel=1e-9, abs=1e-9)
-            assert compiled.revenue[k, j] == pytest.approx(taken.revenue, rel=1e-9, abs=1e-9)
-            assert compiled.cost[k, j] == pytest.approx(taken.cost, rel=1e-9, abs=1e-9)
-            assert compiled.value[k, j] == pytest.approx(taken.worth, rel=1e-9, abs=1e-9)
-            for r, resource in enumerate(compiled.resources):
-                assert compiled.served[k, j, r] == pytest.approx(taken.served.get(resource, 0.0),
-                                                                 rel=1e-9, abs=1e-9)
+            assert_compiled_is(compiled, k, j, taken)
 
 
 @settings(max_examples=200)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from conftest import EXAMPLES
 from hypothesis import given, settings
+from brute import assert_compiled_is
 from oneuser import only_option
 from strategies import small_credit_models, small_models
 from typer.testing import CliRunner
@@ -151,12 +152,7 @@ def compile_agrees_with_evaluator(model) -> None:
     for k, bucket in enumerate(compiled.buckets):
         for j, config in enumerate(compiled.configs):
             option = evaluate_option(bucket, config, compiled.economics)
-            assert compiled.utility[k, j] == pytest.approx(option.utility, rel=1e-9, abs=1e-9)
-            assert compiled.revenue[k, j] == pytest.approx(option.revenue, rel=1e-9, abs=1e-9)
-            assert compiled.value[k, j] == pytest.approx(option.worth, rel=1e-9, abs=1e-9)
-            for r, resource in enumerate(compiled.resources):
-                assert compiled.served[k, j, r] == pytest.approx(option.served.get(resource, 0.0),
-                                                                 rel=1e-9, abs=1e-9)
+            assert_compiled_is(compiled, k, j, option)
 
 
 @settings(max_examples=200)
