@@ -461,7 +461,7 @@ def report(
     if solution.solved and model.competitors:  # what each one costs the catalog
         from solver.analysis.competitors import competitor_values
 
-        solution.competitors = competitor_values(model, solution, options)
+        solution.competitors = competitor_values(model, solution, options, solve_model)
     reply.write(target, render(str(file), solution, result))
     typer.echo(f"wrote {target}", err=True)
 

@@ -11,6 +11,7 @@ under the same requirements and objective).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from planlang.model import Competitor, Competitors, Model, Segment
@@ -33,11 +34,11 @@ def without(model: Model, name: str) -> Model:
     return model.model_copy(update={"statements": tuple(statements)})
 
 
-def competitor_values(model: Model, solution: Solution, options: Options) -> list[CompetitorResult]:
+def competitor_values(model: Model, solution: Solution, options: Options,
+                      solve: Callable[[Model, Options], Solution]) -> list[CompetitorResult]:
     """For each competitor of `model`: the buckets of `solution` it holds,
-    and the best margin and objective without it."""
-    from solver.analysis.optimize import solve
-
+    and the best margin and objective without it (`solve`: the optimizer,
+    solver.analysis.optimize.solve, which calls this module)."""
     out = []
     for name in model.competitors:
         held = {segment: [b.bucket for b in buckets if b.plan is None and b.outside.source == name]

@@ -56,7 +56,7 @@ def solve_compiled(compiled: Compiled, options: Options, explain: bool = False) 
 
             solution.bounds = bound_values(compiled, found.offered, _milp(options), now=found.proven)
             if compiled.model.competitors:
-                solution.competitors = competitor_values(compiled.model, solution, _milp(options))
+                solution.competitors = competitor_values(compiled.model, solution, _milp(options), solve)
         return solution
     base = blank(compiled.model).model_copy(update={"solver": info})
     if found.status == "infeasible":
