@@ -154,22 +154,28 @@ def segment(draw, name: str, resources: list[str], features: list[str], cur: str
     return Segment(name=ref(name), items=tuple(_with_trivia(draw, i) for i in items))
 
 
+def seats_setting(draw, buckets: int | None, number, most_median: int, most_spread: int, most_listed: int) -> list:
+    """A `seats` line or none: a number drawn from `number`, a lognormal,
+    or (when the segment lists its buckets) a sorted list."""
+    kind = draw(st.sampled_from(["none", "number", "lognormal", "list"]))
+    if kind == "number":
+        return [Setting(key=ref("seats"), value=Number(value=draw(number)))]
+    if kind == "lognormal":
+        median = draw(st.integers(1, most_median))
+        return [Setting(key=ref("seats"), op="~", value=Lognormal(
+            median=Number(value=median), p90=Number(value=median + draw(st.integers(0, most_spread)))))]
+    if kind == "list" and buckets is not None:
+        seats = sorted(draw(st.lists(st.integers(1, most_listed), min_size=buckets, max_size=buckets)))
+        return [Setting(key=ref("seats"), value=Values(items=tuple(Number(value=v) for v in seats)))]
+    return []
+
+
 @st.composite
 def accounts(draw, buckets: int | None, competitors: list[str]) -> list:
     """A segment's section-10 items, each with a fair chance: seats (a
     number, a distribution, or a list when usage is listed), churn and the
     competitors it reaches."""
-    items: list = []
-    kind = draw(st.sampled_from(["none", "number", "lognormal", "list"]))
-    if kind == "number":
-        items.append(Setting(key=ref("seats"), value=Number(value=draw(st.integers(1, 400)) / 4)))
-    elif kind == "lognormal":
-        median = draw(st.integers(1, 20))
-        items.append(Setting(key=ref("seats"), op="~", value=Lognormal(
-            median=Number(value=median), p90=Number(value=median + draw(st.integers(0, 60))))))
-    elif kind == "list" and buckets is not None:
-        seats = sorted(draw(st.lists(st.integers(1, 200), min_size=buckets, max_size=buckets)))
-        items.append(Setting(key=ref("seats"), value=Values(items=tuple(Number(value=v) for v in seats))))
+    items: list = seats_setting(draw, buckets, st.integers(1, 400).map(lambda n: n / 4), 20, 60, 200)
     if draw(st.booleans()):
         items.append(Setting(key=ref("churn"), value=Percent(value=draw(st.integers(0, 99)))))
     if competitors and draw(st.booleans()):
@@ -707,18 +713,8 @@ def small_account_models(draw) -> Model:
     statements: list = []
     for statement in model.statements:
         if isinstance(statement, Segment):
-            items = list(statement.items)
-            shape = draw(st.sampled_from(["none", "number", "lognormal", "list"]))
-            if shape == "number":
-                items.append(Setting(key=ref("seats"), value=Number(value=draw(st.integers(1, 24)) / 2)))
-            elif shape == "lognormal":
-                median = draw(st.integers(1, 6))
-                items.append(Setting(key=ref("seats"), op="~", value=Lognormal(
-                    median=Number(value=median), p90=Number(value=median + draw(st.integers(0, 20))))))
-            elif shape == "list":
-                k = statement.bucket_count
-                items.append(Setting(key=ref("seats"), value=Values(items=tuple(
-                    Number(value=v) for v in sorted(draw(st.lists(st.integers(1, 20), min_size=k, max_size=k)))))))
+            items = list(statement.items) + seats_setting(
+                draw, statement.bucket_count, st.integers(1, 24).map(lambda n: n / 2), 6, 20, 20)
             if draw(st.booleans()):
                 items.append(Setting(key=ref("churn"), value=Percent(value=draw(st.sampled_from([0, 2, 4, 10, 30])))))
             if names and draw(st.booleans()):
