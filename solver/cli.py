@@ -608,8 +608,13 @@ def export(
     send: Annotated[bool, typer.Option("--apply", help="Send the requests, with the key in STRIPE_API_KEY or LAGO_API_KEY; a dry run without --yes.")] = False,
     yes: Annotated[bool, typer.Option("--yes", help="With --apply: make the changes, not only list them.")] = False,
     api_base: Annotated[Optional[str], typer.Option("--api-base", help="The API's address (default the target's own).")] = None,
+    approximate: Annotated[bool, typer.Option("--approximate", help="Also send prices that bill close to, not exactly, what the plan says (each named in a note with its worst over- and undercharge).")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 2, nothing written or sent) when any item cannot be billed exactly.")] = False,
 ) -> None:
-    """Write the chosen catalog as Stripe or Lago API requests, or send them."""
+    """Write the chosen catalog as Stripe or Lago API requests, or send them.
+    A price is sent only if it bills, to the cent, what the plan says on
+    every usage of a grid around its quotas, packs and tier bounds; what
+    cannot be is left out and listed (`left_out`)."""
     from solver.billing.export import TARGETS, ExportError, export as requests_for
     from solver.billing.api import KEY_VARIABLE, ApplyError, apply, check_base
     from solver.analysis.optimize import SolveInputError, solve as solve_model
@@ -639,11 +644,15 @@ def export(
                 raise reply.fail(f"{solution_file}: {error}")
         else:
             solution = solve_model(model)
-        result = requests_for(model, solution, to)
+        result = requests_for(model, solution, to, approximate=approximate)
     except (ExportError, SolveInputError) as error:
         raise reply.fail(f"{file}: {error}")
     for note in result["notes"]:
         typer.echo(f"note: {note}", err=True)
+    if strict and result["left_out"]:
+        items = "; ".join(f"plan {item['plan']}: {item['item']}" for item in result["left_out"])
+        raise reply.fail(f"{file}: --strict: {plural(len(result['left_out']), 'item')} cannot be billed exactly on "
+                         f"{to.title()} ({items}); nothing was written or sent")
     if send:
         try:
             steps = apply(result, key, api_base, send=yes)

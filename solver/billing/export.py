@@ -43,12 +43,12 @@ and are not exported.
 from __future__ import annotations
 
 import json
-import math
 import re
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from planlang.model import CREDITS, Model
+from solver.billing.invoice import ZERO, D, Feed, compare, lago_charge, stripe_price, unit_for
 from solver.solution.schema import PlanResult, Solution
 
 # Currencies whose smallest unit is the unit itself (Stripe's "zero-decimal" list).
@@ -61,13 +61,13 @@ class ExportError(Exception):
     """The solution cannot be exported (nothing solved)."""
 
 
-def minor(amount: float, currency: str) -> Decimal:
+def minor(amount: float | Decimal, currency: str) -> Decimal:
     """An amount in the currency's smallest unit, to 12 decimals."""
     factor = 1 if currency.upper() in ZERO_DECIMAL else 100
-    return (Decimal(repr(amount)) * factor).quantize(Decimal("1e-12")).normalize()
+    return (D(amount) * factor).quantize(Decimal("1e-12")).normalize()
 
 
-def stripe_amount(amount: float, currency: str) -> dict:
+def stripe_amount(amount: float | Decimal, currency: str) -> dict:
     """`unit_amount` when whole, else `unit_amount_decimal`."""
     value = minor(amount, currency)
     if value == value.to_integral_value():
@@ -75,23 +75,18 @@ def stripe_amount(amount: float, currency: str) -> dict:
     return {"unit_amount_decimal": format(value, "f")}
 
 
-def decimal_text(amount: float) -> str:
-    """A Lago amount: a decimal string in the currency's unit."""
-    return format(Decimal(repr(amount)).normalize(), "f")
-
-
-def whole(count: float) -> int:
-    """Tier bounds, quotas and pack sizes: billing systems count whole units."""
-    return int(math.floor(count + 1e-9))
+def decimal_text(amount: float | Decimal) -> str:
+    """A number as written, as a decimal string (Lago's amounts, metadata)."""
+    return format(D(amount).normalize(), "f")
 
 
 def _per_seat(plan: PlanResult, item: str) -> str:
     return " per seat" if item in plan.per_seat else ""
 
 
-def annual_amount(amount: float, plan: PlanResult) -> float:
+def annual_amount(amount: float, plan: PlanResult) -> Decimal:
     """12 months of a monthly amount at the plan's annual discount."""
-    return 12.0 * amount * (1.0 - plan.annual)
+    return 12 * D(amount) * (1 - D(plan.annual))
 
 
 def _metered(plan: PlanResult) -> list[str]:
@@ -101,23 +96,36 @@ def _metered(plan: PlanResult) -> list[str]:
 
 
 class _Export:
-    def __init__(self, model: Model, solution: Solution, target: str):
+    def __init__(self, model: Model, solution: Solution, target: str, approximate: bool = False):
         if not solution.solved:
             raise ExportError(f"there is no catalog to export: the file is {solution.status}"
                               + (f" ({solution.message})" if solution.message else ""))
-        self.model, self.solution, self.target = model, solution, target
+        self.model, self.solution, self.target, self.approximate = model, solution, target, approximate
         self.currency = solution.currency
+        self.factor = 1 if self.currency.upper() in ZERO_DECIMAL else 100
         self.requests: list[dict] = []
         self.notes: list[str] = []
+        self.left_out: list[dict] = []
+        self.feeds: dict[str, Feed] = {}  # by event name (Stripe) or metric code (Lago)
+        self.unsent: dict[str, dict[str, str]] = {}  # per plan: the items left out, as the file writes them
         self.offered = {name: plan for name, plan in solution.plans.items() if plan.offered}
         for name, plan in solution.plans.items():
             if not plan.offered:
                 self.notes.append(f"plan {name} is not in the chosen catalog: not exported")
         for name in model.competitors:
             self.notes.append(f"competitor {name} is what users can buy elsewhere: not exported")
+        self.units = {r: unit_for(_counts(self.offered.values(), r)) for r in model.resources}
 
     def note(self, text: str) -> None:
         self.notes.append(text)
+
+    def leave_out(self, plan: str, item: str, why: str) -> None:
+        """An item the target cannot bill as the plan says: not sent, said in
+        `left_out` and the notes (`--strict` refuses the export)."""
+        self.left_out.append({"plan": plan, "item": item, "why": why})
+        self.note(f"plan {plan}: {item} is not exported: {why}")
+        if item in self.model.resources:  # its price travels as metadata, for `import`
+            self.unsent.setdefault(plan, {})[item] = _item_text(self.offered[plan], item, self.currency)
 
     def request(self, path: str, key: str, body: dict) -> None:
         field = "params" if self.target == "stripe" else "body"
@@ -127,87 +135,178 @@ class _Export:
         """`used` in the order the file declares them."""
         return [r for r in self.model.resources if r in used]
 
-    def quotas(self, plan: PlanResult) -> dict[str, str]:
+    def feed(self, resource: str, beyond_quota: bool) -> tuple[str, Feed]:
+        """The meter (metric) a price bills, by name, and what the application sends it."""
+        name = f"{resource}{BEYOND if beyond_quota else ''}"
+        self.feeds[name] = Feed(resource, self.units[resource], beyond_quota)
+        return name, self.feeds[name]
+
+    def unit(self, name: str, plan: PlanResult, resource: str) -> Decimal | None:
+        """The meter's unit for `resource`, or None (left out) when its
+        quotas, pack sizes and tier bounds need more than six decimals;
+        with --approximate, millionths (the prices are then checked, and
+        their error said, like any other approximation)."""
+        if self.units[resource] is None:
+            if self.approximate:
+                self.units[resource] = Decimal("1e-6")
+            else:
+                self.leave_out(name, resource, "its quota, pack size or tier bounds are not whole in millionths of "
+                                               "a unit, which no meter counts; --approximate counts millionths")
+        return self.units[resource]
+
+    def exact(self, name: str, plan: PlanResult, resource: str, feed: Feed, billed) -> bool:
+        """Whether `billed` (quantity -> currency units) bills what the plan
+        does on the usage grid; if not, the item is left out, or sent with a
+        note under --approximate."""
+        gap = compare(plan, resource, feed, billed, self.factor)
+        if gap.exact:
+            return True
+        how = gap.text(resource, self.currency.upper() + " ")
+        if self.approximate:
+            self.note(f"plan {name}: {resource} is sent approximately (--approximate): it {how}")
+            return True
+        self.leave_out(name, resource, f"the closest {self.target.title()} price {how}; "
+                                       "--approximate sends it anyway")
+        return False
+
+    def quotas(self, name: str, plan: PlanResult) -> dict[str, str]:
         """Every quota and credit item as metadata (`planlang_quota_R`,
-        `planlang_credits`, `planlang_rate_R`, ...): a cap, an unlimited
-        quota or a price in credits bills nothing here, so only this says
-        it, and `import` reads it back."""
-        out = {f"planlang_quota_{r}": "unlimited" if q is None else str(whole(q)) + _per_seat(plan, r)
+        `planlang_credits`, `planlang_rate_R`, `planlang_features`, ...): a
+        cap, an unlimited quota, a feature or a price in credits bills
+        nothing here, so only this says it, and `import` reads it back;
+        likewise a price left out (`planlang_unsent_R`: the item as the file
+        writes it). Numbers as written, never rounded."""
+        out = {f"planlang_quota_{r}": "unlimited" if q is None else decimal_text(q) + _per_seat(plan, r)
                for r, q in plan.quota.items() if q is None or q > 0}
         if plan.credits is not None:
-            out["planlang_credits"] = str(whole(plan.credits)) + _per_seat(plan, CREDITS)
+            out["planlang_credits"] = decimal_text(plan.credits) + _per_seat(plan, CREDITS)
         if plan.seat:
             out["planlang_seat"] = decimal_text(plan.seat)
         if plan.min_seats is not None and plan.min_seats > 1:
-            out["planlang_min_seats"] = str(whole(plan.min_seats))
+            out["planlang_min_seats"] = decimal_text(plan.min_seats)
         if plan.annual is not None:
             out["planlang_annual"] = decimal_text(plan.annual * 100)  # a percent, as the file writes it
-        out.update({f"planlang_rate_{r}": format(Decimal(repr(c)).normalize(), "f") for r, c in plan.rates.items()})
+        out.update({f"planlang_rate_{r}": decimal_text(c) for r, c in plan.rates.items()})
         if plan.credit_pack is not None:
-            out["planlang_credit_pack"] = f"{whole(plan.credit_pack.size)} for {decimal_text(plan.credit_pack.price)}"
+            out["planlang_credit_pack"] = f"{decimal_text(plan.credit_pack.size)} for {decimal_text(plan.credit_pack.price)}"
         if plan.credit_overage is not None:
             out["planlang_credit_overage"] = decimal_text(plan.credit_overage)
+        if plan.features:
+            out["planlang_features"] = ", ".join(plan.features)
+        out.update({f"planlang_unsent_{r}": text for r, text in self.unsent.get(name, {}).items()})
         return out
 
     def result(self) -> dict:
         return {"target": self.target, "currency": self.currency.lower(), "requests": self.requests,
-                "notes": self.notes}
+                "events": {name: feed.describe() for name, feed in self.feeds.items()},
+                "left_out": self.left_out, "notes": self.notes}
 
-    def outcome_notes(self, used: list[str]) -> None:
-        for name in used:
-            resource = self.model.resources[name]
-            if resource.is_outcome:
-                self.note(f"{name} is an outcome: send one usage event per resolved {name} (its cost per attempt "
-                          "stays planlang's, billing counts results)")
+    def event_notes(self) -> None:
+        for name, feed in self.feeds.items():
+            resource = self.model.resources[feed.resource]
+            what = f"one event per resolved {feed.resource}" if resource.is_outcome else f"the {feed.resource} used"
+            if feed.beyond_quota:
+                what += ", only beyond the subscriber's plan's quota (its planlang_quota_" + feed.resource + \
+                        " metadata) in the billing month"
+            if feed.unit != 1:
+                what += f", counted in whole units of {decimal_text(feed.unit)} {feed.resource}"
+            self.note(f"{'meter' if self.target == 'stripe' else 'billable metric'} {name}: the application sends "
+                      f"{what}")
 
     def per_seat_quota(self, name: str, plan: PlanResult, resource: str) -> bool:
         """Whether what is billed beyond a quota `per seat` must stay out
-        (noted): the quota grows with the seats billed, a fixed bound does not."""
+        (left out): the quota grows with the seats billed, a fixed bound does not."""
         quota = plan.quota.get(resource, 0.0)
         billed = resource in plan.overage or resource in plan.packs
         if resource not in plan.per_seat or quota is None or not quota or not billed:
             return False
-        self.note(f"plan {name}: its quota of {whole(quota):,} {resource} is per seat, so the free units grow "
-                  f"with the seats billed, which no {self.target.title()} price bound can say: what it bills "
-                  f"beyond the quota is not exported; meter the {resource} beyond {whole(quota):,} x the seats "
-                  "billed in the application and bill it on a price without a free tier")
+        self.leave_out(name, resource,
+                       f"its quota of {decimal_text(quota)} {resource} is per seat, so the free units grow with "
+                       f"the seats billed, which no {self.target.title()} price bound can say; meter the {resource} "
+                       f"beyond {decimal_text(quota)} x the seats billed in the application and bill it on a price "
+                       "without a free tier")
         return True
 
     def seat_notes(self, name: str, plan: PlanResult) -> None:
         if plan.seat and plan.min_seats is not None and plan.min_seats > 1:
-            self.note(f"plan {name}: billed for at least {whole(plan.min_seats)} seats: "
+            self.note(f"plan {name}: billed for at least {decimal_text(plan.min_seats)} seats: "
                       + ("subscribe an account with the quantity max(its seats, "
-                         f"{whole(plan.min_seats)}) of price {name}_seat" if self.target == "stripe" else
+                         f"{decimal_text(plan.min_seats)}) of price {name}_seat" if self.target == "stripe" else
                          "the seat charge's minimum (min_amount_cents) bills the difference"))
 
-    def credit_notes(self, name: str, plan: PlanResult, how: str) -> None:
+    def credits_left_out(self, name: str, plan: PlanResult, how: str) -> None:
         if plan.rates:
             rates = ", ".join(f"{r} {c:g} credits" for r, c in plan.rates.items())
-            self.note(f"plan {name} is sold in credits ({plan.credits or 0:g}{_per_seat(plan, CREDITS)} a month; "
-                      f"{rates}): {how}")
+            self.leave_out(name, f"what it bills in credits ({rates})",
+                           f"it grants {plan.credits or 0:g}{_per_seat(plan, CREDITS)} credits a month; {how}")
+
+    def usage_tiers(self, plan: PlanResult, resource: str, unit: Decimal) -> tuple[str, list, bool]:
+        """A resource's price beyond its quota as tiers over the meter's
+        units: (mode, [(upper bound or None, amount per meter unit)], whether
+        the meter takes only the units beyond the quota). Volume tiers after
+        a quota price the units beyond it, which only a meter fed those
+        units can say; every other price counts from the first unit, with
+        the quota as a free first tier."""
+        quota = D(plan.quota.get(resource) or 0.0) / unit
+        overage = plan.overage[resource]
+        mode, schedule = next(iter(overage.items())) if isinstance(overage, dict) else ("graduated", [(None, overage)])
+        beyond = mode == "volume" and quota > 0
+        start = ZERO if beyond else quota
+        tiers = [] if beyond or not quota else [(quota, ZERO)]
+        tiers += [(None if b is None else start + D(b) / unit, D(p) * unit) for b, p in schedule]
+        return mode, tiers, beyond
+
+
+def _item_text(plan: PlanResult, resource: str, currency: str) -> str:
+    """A plan's price for `resource` beyond its quota, as a .plan item."""
+    if resource in plan.packs:
+        pack = plan.packs[resource]
+        return f"pack {resource} {decimal_text(pack.size)} for {_money(D(pack.price), currency)}"
+    overage = plan.overage[resource]
+    if not isinstance(overage, dict):
+        return f"overage {resource} at {_money(D(overage), currency)}"
+    mode, schedule = next(iter(overage.items()))
+    tiers = ", ".join(f"{'unlimited' if b is None else decimal_text(b)} at {_money(D(p), currency)}" for b, p in schedule)
+    return f"overage {resource} {mode} [{tiers}]"
+
+
+BEYOND = "_beyond_quota"  # the meter (metric) fed only the units beyond a plan's quota
+
+
+def _counts(plans, resource: str) -> list[float]:
+    """A resource's quotas, pack sizes and tier bounds over the plans that bill it."""
+    out = []
+    for plan in plans:
+        if plan.quota.get(resource) is not None:
+            out.append(plan.quota.get(resource, 0.0))
+        if resource in plan.packs:
+            out.append(plan.packs[resource].size)
+        overage = plan.overage.get(resource)
+        if isinstance(overage, dict):
+            out += [b for b, _ in next(iter(overage.values())) if b is not None]
+    return out
 
 
 # ---- Stripe -------------------------------------------------------------------------------
 
 
-def _stripe(model: Model, solution: Solution) -> dict:
-    out = _Export(model, solution, "stripe")
+def _stripe(model: Model, solution: Solution, approximate: bool) -> dict:
+    out = _Export(model, solution, "stripe", approximate)
     currency = out.currency.lower()
     usage = {name: [(r, p) for r in _metered(plan) if (p := _stripe_usage_price(out, name, plan, r)) is not None]
              for name, plan in out.offered.items()}
-    metered = out.resources({r for prices in usage.values() for r, _ in prices})
-    for resource in metered:
-        out.request("/v1/billing/meters", f"meter.{resource}", {
-            "display_name": resource, "event_name": resource,
+    for event in sorted(out.feeds, key=lambda e: (list(model.resources).index(out.feeds[e].resource), e)):
+        out.request("/v1/billing/meters", f"meter.{event}", {
+            "display_name": event, "event_name": event,
             "default_aggregation": {"formula": "sum"},
             "value_settings": {"event_payload_key": "value"},
             "customer_mapping": {"type": "by_id", "event_payload_key": "stripe_customer_id"},
         })
-    out.outcome_notes(metered)
+    out.event_notes()
     for name, plan in out.offered.items():
         product = f"planlang_{name}"
         out.request("/v1/products", f"product.{name}", {
-            "id": product, "name": name, "metadata": {"planlang_plan": name, **out.quotas(plan)}})
+            "id": product, "name": name, "metadata": {"planlang_plan": name, **out.quotas(name, plan)}})
         licensed = [("fee", "price", plan.price or 0.0, ("monthly fee", "yearly fee"))]
         licensed += [("seat", "seat", plan.seat, ("per seat a month", "per seat a year"))] if plan.seat else []
         for suffix, item, amount, (monthly, _) in licensed:
@@ -229,57 +328,55 @@ def _stripe(model: Model, solution: Solution) -> dict:
                      "plan's monthly metered prices for their usage (one subscription mixing yearly and monthly "
                      "prices, or two)")
         out.seat_notes(name, plan)
-        for resource, params in usage[name]:
+        for resource, (event, params) in usage[name]:
+            feed = out.feeds[event]
+            metadata = {"planlang_plan": name, "planlang_item": resource}
+            if feed.unit != 1:
+                metadata["planlang_unit"] = decimal_text(feed.unit)
+            if feed.beyond_quota:
+                metadata["planlang_beyond_quota"] = "true"
             out.request("/v1/prices", f"price.{name}_{resource}", {
                 "product": product, "currency": currency,
-                "recurring": {"interval": "month", "usage_type": "metered", "meter": f"${{meter.{resource}}}"},
+                "recurring": {"interval": "month", "usage_type": "metered", "meter": f"${{meter.{event}}}"},
                 "lookup_key": f"{name}_{resource}", "nickname": f"{name}: {resource}",
-                "metadata": {"planlang_plan": name, "planlang_item": resource}, **params})
-        out.credit_notes(name, plan, "Stripe grants credits per customer (POST /v1/billing/credit_grants each "
-                         "month) and cannot price a resource in credits; bill its resources in money or keep "
-                         "the credit ledger in the product")
+                "metadata": metadata, **params})
+        out.credits_left_out(name, plan, "Stripe grants credits per customer in money (POST "
+                             "/v1/billing/credit_grants each month) and cannot price a resource in credits; bill "
+                             "its resources in money or keep the credit ledger in the product")
     return out.result()
 
 
-def _stripe_usage_price(out: _Export, name: str, plan: PlanResult, resource: str) -> dict | None:
+def _stripe_usage_price(out: _Export, name: str, plan: PlanResult, resource: str) -> tuple[str, dict] | None:
+    """The meter and the params of the price for `resource` on `plan`, when
+    the plan bills it in money and a Stripe price bills it exactly."""
     quota = plan.quota.get(resource, 0.0)
-    if quota is None:
-        return None  # unlimited: nothing to bill
-    if resource not in plan.rates and out.per_seat_quota(name, plan, resource):
+    if quota is None or resource in plan.rates or out.per_seat_quota(name, plan, resource):
+        return None  # unlimited, in credits (the plan's credits are left out whole), or left out
+    if resource not in plan.packs and resource not in plan.overage:
+        if quota:
+            out.note(f"plan {name}: {resource} stops at its quota of {decimal_text(quota)}"
+                     f"{_per_seat(plan, resource)}; Stripe meters do not cap usage, so enforce the cap in the product")
         return None
-    free = whole(quota)
-    overage = plan.overage.get(resource)
-    if resource in plan.packs:
+    unit = out.unit(name, plan, resource)
+    if unit is None:
+        return None
+    if resource in plan.packs:  # after a quota: a meter of the units beyond it, divided into packs
         pack = plan.packs[resource]
-        if free:
-            out.note(f"plan {name}: the first {free:,} {resource} are free, but a Stripe pack price divides all "
-                     "usage by the pack size; give the quota as a credit or a usage-threshold discount")
-        return {"billing_scheme": "per_unit", **stripe_amount(pack.price, out.currency),
-                "transform_quantity": {"divide_by": whole(pack.size), "round": "up"}}
-    if resource in plan.rates:
-        return None  # in credits: see the plan's note
-    if overage is None:
-        if free:
-            out.note(f"plan {name}: {resource} stops at its quota of {free:,}{_per_seat(plan, resource)}; Stripe "
-                     "meters do not cap usage, so enforce the cap in the product")
-        return None
-    tiers = [{"up_to": free, **_tier_amount(0.0, out.currency)}] if free else []
-    mode = "graduated"
-    if isinstance(overage, dict):
-        mode, schedule = next(iter(overage.items()))
-        if mode == "volume" and free:
-            out.note(f"plan {name}: volume tiers on {resource} after a free quota cannot be one Stripe price "
-                     "(volume prices every unit); exported as graduated tiers after the quota")
-            mode = "graduated"
-        for bound, price in schedule:
-            up_to = "inf" if bound is None else free + whole(bound)
-            tiers.append({"up_to": up_to, **_tier_amount(price, out.currency)})
+        event, feed = out.feed(resource, beyond_quota=bool(quota))
+        params = {"billing_scheme": "per_unit", **stripe_amount(D(pack.price), out.currency),
+                  "transform_quantity": {"divide_by": int(D(pack.size) / unit), "round": "up"}}
     else:
-        tiers.append({"up_to": "inf", **_tier_amount(overage, out.currency)})
-    return {"billing_scheme": "tiered", "tiers_mode": mode, "tiers": tiers}
+        mode, tiers, beyond = out.usage_tiers(plan, resource, unit)
+        event, feed = out.feed(resource, beyond_quota=beyond)
+        params = {"billing_scheme": "tiered", "tiers_mode": mode,
+                  "tiers": [{"up_to": "inf" if b is None else int(b), **_tier_amount(p, out.currency)}
+                            for b, p in tiers]}
+    if not out.exact(name, plan, resource, feed, lambda q: stripe_price(params, q) / out.factor):
+        return None
+    return event, params
 
 
-def _tier_amount(amount: float, currency: str) -> dict:
+def _tier_amount(amount: Decimal, currency: str) -> dict:
     value = stripe_amount(amount, currency)
     return value if "unit_amount_decimal" in value else {"unit_amount_decimal": str(value["unit_amount"])}
 
@@ -287,46 +384,55 @@ def _tier_amount(amount: float, currency: str) -> dict:
 # ---- Lago ---------------------------------------------------------------------------------
 
 
-def _lago(model: Model, solution: Solution) -> dict:
-    out = _Export(model, solution, "lago")
+def _lago(model: Model, solution: Solution, approximate: bool) -> dict:
+    out = _Export(model, solution, "lago", approximate)
     charged = {name: [(r, c) for r in _metered(plan) if (c := _lago_charge(out, name, plan, r)) is not None]
                for name, plan in out.offered.items()}
-    metered = out.resources({r for charges in charged.values() for r, _ in charges})
-    for resource in metered:
-        out.request("/api/v1/billable_metrics", f"billable_metric.{resource}", {"billable_metric": {
-            "name": resource, "code": resource, "aggregation_type": "sum_agg", "field_name": "quantity",
-            "recurring": False, "description": f"{resource}, summed over the month's events"}})
-    out.outcome_notes(metered)
+    for code in sorted(out.feeds, key=lambda e: (list(model.resources).index(out.feeds[e].resource), e)):
+        feed = out.feeds[code]
+        unit = "" if feed.unit == 1 else f", in units of {decimal_text(feed.unit)}"
+        beyond = " beyond the subscriber's plan's quota" if feed.beyond_quota else ""
+        out.request("/api/v1/billable_metrics", f"billable_metric.{code}", {"billable_metric": {
+            "name": code, "code": code, "aggregation_type": "sum_agg", "field_name": "quantity",
+            "recurring": False, "description": f"{feed.resource}{beyond}{unit}, summed over the month's events"}})
+    out.event_notes()
     if any(plan.seat for plan in out.offered.values()):
         out.request("/api/v1/billable_metrics", f"billable_metric.{LAGO_SEATS}", {"billable_metric": {
             "name": "seats", "code": LAGO_SEATS, "aggregation_type": "unique_count_agg", "field_name": "seat_id",
             "recurring": True, "description": "the seats an account is billed for: one event per seat (seat_id)"}})
     for name, plan in out.offered.items():
         charges = [c for _, c in charged[name]]
+        units = {f"planlang_unit_{r}": decimal_text(out.units[r]) for r, _ in charged[name] if out.units[r] != 1}
         seat = [_lago_seat_charge(plan, plan.seat, out.currency)] if plan.seat else []
         out.request("/api/v1/plans", f"plan.{name}", {"plan": {
             "name": name, "code": name, "interval": "monthly",
-            "amount_cents": int(minor(plan.price or 0.0, out.currency)), "amount_currency": out.currency,
+            "amount_cents": lago_cents(plan.price or 0.0, out.currency), "amount_currency": out.currency,
             "pay_in_advance": True, "charges": seat + charges,
-            "metadata": {"planlang_plan": name, **out.quotas(plan)}}})
+            "metadata": {"planlang_plan": name, **out.quotas(name, plan), **units}}})
         out.seat_notes(name, plan)
         if plan.annual is not None and plan.seat:
-            out.note(f"plan {name}: its annual term is paid 12 months up front, seats included; a yearly Lago "
-                     "plan bills its charges, the seats among them, monthly or at the year's end, so the annual "
-                     "term is not exported: sell it outside Lago, or without a price per seat")
+            out.leave_out(name, "its annual term",
+                          "it is paid 12 months up front, seats included; a yearly Lago plan bills its charges, "
+                          "the seats among them, monthly or at the year's end: sell it outside Lago, or without a "
+                          "price per seat")
         elif plan.annual is not None:
             out.request("/api/v1/plans", f"plan.{name}_annual", {"plan": {
                 "name": f"{name} (annual)", "code": f"{name}_annual", "interval": "yearly",
-                "amount_cents": int(minor(annual_amount(plan.price or 0.0, plan), out.currency).to_integral_value()),
+                "amount_cents": lago_cents(annual_amount(plan.price or 0.0, plan), out.currency),
                 "amount_currency": out.currency, "pay_in_advance": True, "bill_charges_monthly": True,
                 "charges": charges, "metadata": {"planlang_plan": name, "planlang_term": "annual"}}})
-        out.credit_notes(name, plan, "Lago sells prepaid credits through a customer's wallet (POST /api/v1/wallets, "
-                         "granted_credits each month), one credit worth a fixed amount; prices in credits per "
-                         "resource are not expressible: charge its resources in money")
+        out.credits_left_out(name, plan, "Lago sells prepaid credits through a customer's wallet (POST "
+                             "/api/v1/wallets, granted_credits each month), one credit worth a fixed amount; prices "
+                             "in credits per resource are not expressible: charge its resources in money")
     return out.result()
 
 
 LAGO_SEATS = "planlang_seats"  # the billable metric of seats
+
+
+def lago_cents(amount: float | Decimal, currency: str) -> int:
+    """A Lago `amount_cents`: the amount in the smallest unit, rounded (half up), never truncated."""
+    return int(minor(amount, currency).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def _lago_seat_charge(plan: PlanResult, amount: float, currency: str) -> dict:
@@ -335,57 +441,63 @@ def _lago_seat_charge(plan: PlanResult, amount: float, currency: str) -> dict:
               "invoiceable": True, "invoice_display_name": "seats", "charge_model": "standard",
               "properties": {"amount": decimal_text(amount)}}
     if plan.min_seats is not None and plan.min_seats > 1:
-        charge["min_amount_cents"] = int(minor(amount * plan.min_seats, currency).to_integral_value())
+        charge["min_amount_cents"] = lago_cents(D(amount) * D(plan.min_seats), currency)
     return charge
 
 
 def _lago_charge(out: _Export, name: str, plan: PlanResult, resource: str) -> dict | None:
+    """The charge for `resource` on `plan`, when the plan bills it in money
+    and a Lago charge bills it exactly."""
     quota = plan.quota.get(resource, 0.0)
     if quota is None or resource in plan.rates or out.per_seat_quota(name, plan, resource):
         return None
-    free = whole(quota)
-    charge = {"billable_metric_id": f"${{billable_metric.{resource}}}", "pay_in_advance": False,
-              "invoiceable": True, "invoice_display_name": resource}
-    if resource in plan.packs:
-        pack = plan.packs[resource]
-        return {**charge, "charge_model": "package", "properties": {
-            "amount": decimal_text(pack.price), "free_units": free, "package_size": whole(pack.size)}}
-    overage = plan.overage.get(resource)
-    if overage is None:
-        if free:
-            out.note(f"plan {name}: {resource} stops at its quota of {free:,}{_per_seat(plan, resource)}; Lago "
-                     "bills usage, it does not cap it: enforce the cap in the product")
+    if resource not in plan.packs and resource not in plan.overage:
+        if quota:
+            out.note(f"plan {name}: {resource} stops at its quota of {decimal_text(quota)}"
+                     f"{_per_seat(plan, resource)}; Lago bills usage, it does not cap it: enforce the cap in the "
+                     "product")
         return None
-    if not isinstance(overage, dict):
-        if not free:
-            return {**charge, "charge_model": "standard", "properties": {"amount": decimal_text(overage)}}
-        schedule = [(None, overage)]
-        mode = "graduated"
+    unit = out.unit(name, plan, resource)
+    if unit is None:
+        return None
+    if resource in plan.packs:  # `package` with the quota as free units: exact as it is
+        pack = plan.packs[resource]
+        code, feed = out.feed(resource, beyond_quota=False)
+        charge = {"charge_model": "package", "properties": {
+            "amount": decimal_text(pack.price), "free_units": int(D(quota) / unit),
+            "package_size": int(D(pack.size) / unit)}}
     else:
-        mode, schedule = next(iter(overage.items()))
-    if mode == "volume":
-        if free:
-            out.note(f"plan {name}: volume tiers on {resource} after a free quota cannot be one Lago charge; "
-                     "exported as graduated ranges after the quota")
+        mode, tiers, beyond = out.usage_tiers(plan, resource, unit)
+        code, feed = out.feed(resource, beyond_quota=beyond)
+        if mode == "graduated" and len(tiers) == 1:
+            charge = {"charge_model": "standard", "properties": {"amount": decimal_text(tiers[0][1])}}
         else:
-            return {**charge, "charge_model": "volume", "properties": {"volume_ranges": _ranges(schedule, 0)}}
-    ranges = ([{"from_value": 0, "to_value": free, "per_unit_amount": "0", "flat_amount": "0"}] if free else [])
-    return {**charge, "charge_model": "graduated", "properties": {"graduated_ranges": ranges + _ranges(schedule, free)}}
+            key = f"{mode}_ranges"
+            charge = {"charge_model": mode, "properties": {key: _ranges(tiers)}}
+    charge = {"billable_metric_id": f"${{billable_metric.{code}}}", "pay_in_advance": False, "invoiceable": True,
+              "invoice_display_name": resource, **charge}
+    if not out.exact(name, plan, resource, feed, lambda q: lago_charge(charge, q)):
+        return None
+    return charge
 
 
-def _ranges(schedule, start: int) -> list[dict]:
-    out, below = [], start
-    for bound, price in schedule:
-        to = None if bound is None else start + whole(bound)
-        out.append({"from_value": below, "to_value": to, "per_unit_amount": decimal_text(price), "flat_amount": "0"})
-        below = to
+def _ranges(tiers: list[tuple[Decimal | None, Decimal]]) -> list[dict]:
+    """Lago's ranges: the first from 0, each next from the previous `to_value + 1`, the last to null."""
+    out, start = [], 0
+    for bound, price in tiers:
+        to = None if bound is None else int(bound)
+        out.append({"from_value": start, "to_value": to, "per_unit_amount": decimal_text(price), "flat_amount": "0"})
+        start = None if to is None else to + 1
     return out
 
 
-def export(model: Model, solution: Solution, target: str) -> dict:
+def export(model: Model, solution: Solution, target: str, approximate: bool = False) -> dict:
+    """The requests that create the chosen catalog on `target`. An item no
+    price of the target bills exactly (to the cent, on a usage grid) is left
+    out and listed in `left_out`, unless `approximate`."""
     if target not in TARGETS:
         raise ExportError(f"export to stripe or lago, not '{target}'")
-    return _stripe(model, solution) if target == "stripe" else _lago(model, solution)
+    return (_stripe if target == "stripe" else _lago)(model, solution, approximate)
 
 
 # ---- import ---------------------------------------------------------------------------------
@@ -478,6 +590,8 @@ class _Plan:
 
     def __init__(self, name: str):
         self.name, self.price, self.quota, self.items, self.notes = name, None, {}, [], []
+        self.features: list[str] = []
+        self.units: dict[str, Decimal] = {}  # a meter's unit, where it is not 1 (Lago: the plan's metadata)
 
     def text(self) -> list[str]:
         head = [f"# {note}" for note in self.notes] + [f"plan {self.name} {{"]
@@ -514,6 +628,14 @@ def _quota_metadata(plan: _Plan, metadata, currency: str) -> None:
             plan.items.append(f"min seats = {_count(value, 'metadata planlang_min_seats')}")
         elif key == "planlang_annual":
             plan.items.append(f"annual = {_plain(_decimal(value, 'metadata planlang_annual'))}%")
+        elif key == "planlang_features":
+            names = [name_of(f.strip(), "feature") for f in value.split(",") if f.strip()]
+            plan.items.append(f"feature {', '.join(names)}")
+            plan.features += names
+        elif key.startswith("planlang_unsent_"):
+            plan.items.append(value)  # an item as the file wrote it; the file read back is checked whole
+        elif key.startswith("planlang_unit_"):
+            plan.units[name_of(key[len("planlang_unit_"):], "resource")] = _decimal(value, f"metadata {key}")
 
 
 def _referenced(reference, names: dict[str, str]) -> str:
@@ -527,12 +649,38 @@ def _referenced(reference, names: dict[str, str]) -> str:
     return names[reference]
 
 
-def _tiers_text(resource: str, mode: str, tiers: list[tuple[int | None, Decimal]], free: int, currency: str):
-    shifted = [("unlimited" if bound is None else str(bound - free), price) for bound, price in tiers]
+def _tiers_text(resource: str, mode: str, tiers: list[tuple[Decimal | None, Decimal]], free: Decimal,
+                currency: str) -> str:
+    """An `overage` item from tiers over usage (bounds counted from 0, the
+    quota `free` among them) and prices per unit."""
+    shifted = [("unlimited" if bound is None else _plain(bound - free), price) for bound, price in tiers]
     if len(shifted) == 1 and shifted[0][0] == "unlimited":
         return f"overage {resource} at {_money(shifted[0][1], currency)}"
     listed = ", ".join(f"{bound} at {_money(price, currency)}" for bound, price in shifted)
     return f"overage {resource} {mode} [{listed}]"
+
+
+def _usage_item(plan: _Plan, resource: str, mode: str, tiers: list[tuple[Decimal | None, Decimal]],
+                beyond: bool, unit: Decimal, currency: str) -> None:
+    """A metered price read back: tiers over the meter's units (a free first
+    tier is the quota, unless the meter takes only the units beyond it)."""
+    tiers = [(None if b is None else b * unit, p / unit) for b, p in tiers]
+    free = ZERO  # beyond the quota: the bounds are the plan's own, the quota is in the metadata
+    if not beyond and mode == "graduated" and len(tiers) > 1 and tiers[0][1] == 0 and tiers[0][0] is not None:
+        free = tiers.pop(0)[0]
+        plan.quota[resource] = _plain(free)
+    if tiers[-1][0] is not None:
+        plan.notes.append(f"{resource}: the last tier ends at {_plain(tiers[-1][0])}; beyond it the price stays "
+                          "its last")
+        tiers[-1] = (None, tiers[-1][1])
+    plan.items.append(_tiers_text(resource, mode, tiers, free, currency))
+
+
+def _resource_of(name: str) -> tuple[str, bool]:
+    """The resource a meter or billable metric counts, and whether it counts
+    only the units beyond a plan's quota (`R_beyond_quota`)."""
+    beyond = name.endswith(BEYOND) and len(name) > len(BEYOND)
+    return name_of(name[:-len(BEYOND)] if beyond else name, "resource"), beyond
 
 
 def _from_stripe(requests: list[dict], currency: str) -> dict[str, _Plan]:
@@ -541,7 +689,7 @@ def _from_stripe(requests: list[dict], currency: str) -> dict[str, _Plan]:
         with _at(i, r):
             if r["path"] == "/v1/billing/meters":
                 params = _get(r, "params", dict)
-                event = name_of(_get(params, "event_name", str), "resource")
+                event = _resource_of(_get(params, "event_name", str))
                 meters[_get(r, "key", str, "")] = event
                 if "id" in params:
                     meters[_get(params, "id", str)] = event
@@ -575,25 +723,19 @@ def _stripe_price(plan: _Plan, params: dict, meters: dict[str, str], currency: s
             return
         plan.price = _money(_stripe_amount_of(params, currency), currency)
         return
-    resource = _referenced(_get(recurring, "meter", str), meters)
+    resource, beyond = _referenced(_get(recurring, "meter", str), meters)
+    metadata = _get(params, "metadata", dict, {})
+    unit = _decimal(metadata.get("planlang_unit") or 1, "metadata planlang_unit")
     transform = _get(params, "transform_quantity", dict, None)
     if transform is not None:
-        size = _count(_get(transform, "divide_by"), "transform_quantity.divide_by")
-        plan.items.append(f"pack {resource} {size} for {_money(_stripe_amount_of(params, currency), currency)}")
+        size = _count(_get(transform, "divide_by"), "transform_quantity.divide_by") * unit
+        plan.items.append(f"pack {resource} {_plain(size)} for {_money(_stripe_amount_of(params, currency), currency)}")
         return
-    tiers = [(None if _get(t, "up_to", default="inf") == "inf" else _count(t["up_to"], "a tier's up_to"),
+    tiers = [(None if _get(t, "up_to", default="inf") in ("inf", None) else _count(t["up_to"], "a tier's up_to"),
               _stripe_amount_of(t, currency)) for t in _get(params, "tiers", list, [])]
     if not tiers:  # a price per unit from the first unit on
-        plan.items.append(f"overage {resource} at {_money(_stripe_amount_of(params, currency), currency)}")
-        return
-    free = 0
-    if tiers[0][1] == 0 and tiers[0][0] is not None:
-        free = tiers.pop(0)[0]
-        plan.quota[resource] = str(free)
-    if tiers[-1][0] is not None:
-        plan.notes.append(f"{resource}: the last tier ends at {tiers[-1][0]:,}; beyond it the price stays its last")
-        tiers[-1] = (None, tiers[-1][1])
-    plan.items.append(_tiers_text(resource, _get(params, "tiers_mode", str, "graduated"), tiers, free, currency))
+        tiers = [(None, _stripe_amount_of(params, currency))]
+    _usage_item(plan, resource, _get(params, "tiers_mode", str, "graduated"), tiers, beyond, unit, currency)
 
 
 def _from_lago(requests: list[dict], currency: str) -> dict[str, _Plan]:
@@ -602,7 +744,7 @@ def _from_lago(requests: list[dict], currency: str) -> dict[str, _Plan]:
         with _at(i, r):
             if r["path"] == "/api/v1/billable_metrics":
                 metric = _get(_get(r, "body", dict), "billable_metric", dict)
-                code = name_of(_get(metric, "code", str), "resource")
+                code = _resource_of(_get(metric, "code", str))
                 metrics[_get(r, "key", str, "")] = code
                 metrics[metric["code"]] = code
     plans: dict[str, _Plan] = {}
@@ -620,33 +762,32 @@ def _from_lago(requests: list[dict], currency: str) -> dict[str, _Plan]:
             _quota_metadata(plan, body.get("metadata"), currency)
             for charge in _get(body, "charges", list, []):
                 reference = _get(charge, "billable_metric_id", str, None) or _get(charge, "billable_metric_code", str)
-                resource = _referenced(reference, metrics)
+                resource, beyond = _referenced(reference, metrics)
                 if resource != LAGO_SEATS:  # seats: the metadata says it (planlang_seat, planlang_min_seats)
-                    _lago_charge_back(plan, resource, charge, currency)
+                    _lago_charge_back(plan, resource, beyond, charge, currency)
     return plans
 
 
-def _lago_charge_back(plan: _Plan, resource: str, charge: dict, currency: str) -> None:
+def _lago_charge_back(plan: _Plan, resource: str, beyond: bool, charge: dict, currency: str) -> None:
     properties = _get(charge, "properties", dict, {})
     model = _get(charge, "charge_model", str)
+    unit = plan.units.get(resource, Decimal(1))
     if model == "package":
         if properties.get("free_units"):
-            plan.quota[resource] = _plain(_decimal(properties["free_units"], "free_units"))
-        plan.items.append(f"pack {resource} {_count(_get(properties, 'package_size'), 'package_size')} for "
+            plan.quota[resource] = _plain(_decimal(properties["free_units"], "free_units") * unit)
+        size = _count(_get(properties, 'package_size'), 'package_size') * unit
+        plan.items.append(f"pack {resource} {_plain(size)} for "
                           f"{_money(_decimal(_get(properties, 'amount'), 'the package amount'), currency)}")
     elif model == "standard":
-        plan.items.append(f"overage {resource} at {_money(_decimal(_get(properties, 'amount'), 'amount'), currency)}")
+        tiers = [(None, _decimal(_get(properties, "amount"), "amount"))]
+        _usage_item(plan, resource, "graduated", tiers, beyond, unit, currency)
     elif model in ("graduated", "volume"):
         key = "volume_ranges" if model == "volume" else "graduated_ranges"
         ranges = [(None if _get(r_, "to_value", default=None) is None else _count(r_["to_value"], "to_value"),
                    _decimal(_get(r_, "per_unit_amount"), "per_unit_amount")) for r_ in _get(properties, key, list)]
         if not ranges:
             raise _Bad(f"its {key} are empty")
-        free = 0
-        if ranges[0][1] == 0 and ranges[0][0] is not None and model == "graduated":
-            free = ranges.pop(0)[0]
-            plan.quota[resource] = str(free)
-        plan.items.append(_tiers_text(resource, model, ranges, free, currency))
+        _usage_item(plan, resource, model, ranges, beyond, unit, currency)
     else:
         plan.notes.append(f"{resource}: Lago's {model} charge has no planlang item: left out")
 
@@ -725,6 +866,8 @@ def import_catalog(data, target: str | None = None) -> str:
     resources = sorted(({r for plan in plans.values() for r in plan.quota} | named) - {CREDITS})
     lines = [f"# imported from a {target} {kind} by planlang import", f"currency {currency.upper()}", ""]
     lines += [f"resource {r} {{}}  # add its gpu time and cost" for r in resources] + [""]
+    features = dict.fromkeys(f for plan in plans.values() for f in plan.features)
+    lines += [f"feature {f}" for f in features] + [""] * bool(features)
     for plan in plans.values():
         lines += plan.text() + [""]
     try:
