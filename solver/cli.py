@@ -609,6 +609,7 @@ def export(
     yes: Annotated[bool, typer.Option("--yes", help="With --apply: make the changes, not only list them.")] = False,
     api_base: Annotated[Optional[str], typer.Option("--api-base", help="The API's address (default the target's own).")] = None,
     approximate: Annotated[bool, typer.Option("--approximate", help="Also send prices that bill close to, not exactly, what the plan says (each named in a note with its worst over- and undercharge).")] = False,
+    archive: Annotated[bool, typer.Option("--archive", help="With --apply: archive (active: false) the Stripe prices replaced and the products of plans that left the catalog; without it they are listed.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 2, nothing written or sent) when any item cannot be billed exactly.")] = False,
 ) -> None:
     """Write the chosen catalog as Stripe or Lago API requests, or send them.
@@ -655,7 +656,7 @@ def export(
                          f"{to.title()} ({items}); nothing was written or sent")
     if send:
         try:
-            steps = apply(result, key, api_base, send=yes)
+            steps = apply(result, key, api_base, send=yes, archive=archive)
         except ApplyError as error:
             raise reply.fail(str(error))
         for step in steps:

@@ -411,6 +411,7 @@ def test_apply_against_an_unhealthy_server_is_a_clear_error(monkeypatch, mode, m
     if target == "lago" and mode == "no id":
         message = "without an lago_id"
     monkeypatch.setattr(solver.billing.api, "TIMEOUT", 0.5)
+    monkeypatch.setattr(solver.billing.api, "BACKOFF", 0.0)
     monkeypatch.setenv("STRIPE_API_KEY" if target == "stripe" else "LAGO_API_KEY", "sk_test_local")
     server = _Odd(mode)
     try:
@@ -441,3 +442,82 @@ def test_apply_reads_every_page_of_a_stripe_list(billing, monkeypatch):
     again = runner.invoke(app, ["export", str(ASSISTANT), "--to", "stripe", "--apply", "--yes", "--api-base", address])
     assert again.exit_code == 0, again.output
     assert len(state.creates()) == before  # every meter was found, none created twice
+
+
+def _stripe_price(id_, product, **fields) -> dict:
+    """A price object as GET /v1/prices returns it: every field, most of them null."""
+    price = {"id": id_, "object": "price", "active": True, "billing_scheme": "per_unit", "created": 1735689600,
+             "currency": "usd", "custom_unit_amount": None, "livemode": False, "lookup_key": None, "metadata": {},
+             "nickname": None, "product": product, "tax_behavior": "unspecified", "tiers_mode": None,
+             "transform_quantity": None, "type": "recurring", "unit_amount": None, "unit_amount_decimal": None,
+             "recurring": {"aggregate_usage": None, "interval": "month", "interval_count": 1, "meter": None,
+                           "trial_period_days": None, "usage_type": "licensed"}}
+    recurring = fields.pop("recurring", {})
+    price.update(fields)
+    price["recurring"].update(recurring)
+    return price
+
+
+REAL_STRIPE_DUMP = {
+    "meters": [{"id": "mtr_61", "object": "billing.meter", "display_name": "Video seconds", "event_name": "video_s",
+                "status": "active", "default_aggregation": {"formula": "sum"}, "event_time_window": None,
+                "customer_mapping": {"event_payload_key": "stripe_customer_id", "type": "by_id"},
+                "value_settings": {"event_payload_key": "value"}, "livemode": False}],
+    "products": [
+        {"id": "prod_A", "object": "product", "active": True, "name": "Standard plan", "description": None,
+         "default_price": "price_1", "images": [], "marketing_features": [], "metadata": {}, "unit_label": None,
+         "url": None, "tax_code": None, "livemode": False},
+        {"id": "prod_B", "object": "product", "active": True, "name": "Yearly only", "description": None,
+         "metadata": {}, "images": [], "marketing_features": [], "livemode": False},
+    ],
+    "prices": [
+        _stripe_price("price_1", "prod_A", unit_amount=999, unit_amount_decimal="999"),
+        _stripe_price("price_2", "prod_A", billing_scheme="tiered", tiers_mode="graduated",
+                      recurring={"usage_type": "metered", "meter": "mtr_61"},
+                      tiers=[{"flat_amount": None, "flat_amount_decimal": None, "unit_amount": 0,
+                              "unit_amount_decimal": "0", "up_to": 660},
+                             {"flat_amount": None, "flat_amount_decimal": None, "unit_amount": None,
+                              "unit_amount_decimal": "4.5", "up_to": None}]),
+        _stripe_price("price_3", "prod_B", unit_amount=9900, unit_amount_decimal="9900",
+                      recurring={"interval": "year"}),
+        _stripe_price("price_4", "prod_A", unit_amount=1200, active=False),  # archived: not the catalog
+    ],
+}
+
+REAL_LAGO_DUMP = {
+    "billable_metrics": [{"lago_id": "bm_1", "name": "Pages", "code": "page", "aggregation_type": "sum_agg",
+                          "field_name": "quantity", "recurring": False, "description": None, "filters": [],
+                          "created_at": "2026-01-01T00:00:00Z", "expression": None, "rounding_function": None}],
+    "plans": [{"lago_id": "pl_1", "name": "Pro Monthly", "code": "pro monthly", "interval": "monthly",
+               "amount_cents": 2000, "amount_currency": "USD", "pay_in_advance": True, "trial_period": None,
+               "description": None, "invoice_display_name": None, "bill_charges_monthly": None,
+               "minimum_commitment": None, "taxes": [], "usage_thresholds": [], "created_at": "2026-01-01T00:00:00Z",
+               "charges": [{"lago_id": "ch_1", "lago_billable_metric_id": "bm_1", "billable_metric_code": "page",
+                            "charge_model": "graduated", "invoiceable": True, "pay_in_advance": False,
+                            "prorated": False, "min_amount_cents": 0, "invoice_display_name": None, "filters": [],
+                            "taxes": [], "created_at": "2026-01-01T00:00:00Z",
+                            "properties": {"graduated_ranges": [
+                                {"from_value": 0, "to_value": 50, "per_unit_amount": "0", "flat_amount": "0"},
+                                {"from_value": 51, "to_value": None, "per_unit_amount": "0.12",
+                                 "flat_amount": "0"}]}}]}],
+}
+
+
+@pytest.mark.parametrize("target, dump, expected", [
+    ("stripe", REAL_STRIPE_DUMP, {"Standard_plan": (9.99, {"video_s": 660}, [("video_s", 0.045)])}),
+    ("lago", REAL_LAGO_DUMP, {"pro_monthly": (20, {"page": 50}, [("page", 0.12)])}),
+])
+def test_import_reads_dumps_as_the_apis_return_them(tmp_path, target, dump, expected):
+    source = tmp_path / "dump.json"
+    source.write_text(json.dumps(dump))
+    result = runner.invoke(app, ["import", "--from", target, str(source)])
+    assert result.exit_code == 0, result.output
+    model = planlang.loads(result.stdout)
+    for name, (price, quotas, overages) in expected.items():
+        plan = model.plans[name]
+        assert plan.price.value.amount == pytest.approx(price)
+        assert {q.resource.name: magnitude(q.value) for q in plan.quotas} == quotas
+        assert [(o.resource.name, pytest.approx(o.price.amount)) for o in plan.overages] == overages
+    if target == "stripe":  # a plan sold only by the year: no monthly fee, said so
+        assert model.plans["Yearly_only"].price.value.amount == 0
+        assert "billed per year: left out" in result.stdout
