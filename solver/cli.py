@@ -609,6 +609,7 @@ def export(
     yes: Annotated[bool, typer.Option("--yes", help="With --apply: make the changes, not only list them.")] = False,
     api_base: Annotated[Optional[str], typer.Option("--api-base", help="The API's address (default the target's own).")] = None,
     approximate: Annotated[bool, typer.Option("--approximate", help="Also send prices that bill close to, not exactly, what the plan says (each named in a note with its worst over- and undercharge).")] = False,
+    meter_unit: Annotated[list[str], typer.Option("--meter-unit", help="RESOURCE=UNIT for a resource used in fractions: meters count whole units of UNIT (0.1, 0.01, ... 0.000001), so fractional usage bills exactly.")] = [],
     archive: Annotated[bool, typer.Option("--archive", help="With --apply: archive (active: false) the Stripe prices replaced and the products of plans that left the catalog; without it they are listed.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Refuse (exit 2, nothing written or sent) when any item cannot be billed exactly.")] = False,
 ) -> None:
@@ -616,7 +617,7 @@ def export(
     A price is sent only if it bills, to the cent, what the plan says on
     every usage of a grid around its quotas, packs and tier bounds; what
     cannot be is left out and listed (`left_out`)."""
-    from solver.billing.export import TARGETS, ExportError, export as requests_for
+    from solver.billing.export import TARGETS, ExportError, export as requests_for, meter_units
     from solver.billing.api import KEY_VARIABLE, ApplyError, apply, check_base
     from solver.analysis.optimize import SolveInputError, solve as solve_model
     from solver.solution.describe import describe
@@ -634,6 +635,14 @@ def export(
         except ApplyError as error:
             raise reply.fail(str(error))
     model, _ = reply.model(file)
+    wrong = [item for item in meter_unit if "=" not in item]
+    if wrong:
+        raise reply.fail(f"--meter-unit takes RESOURCE=UNIT (gb=0.01), not '{wrong[0]}'")
+    units = dict(item.partition("=")[::2] for item in meter_unit)
+    try:
+        meter_units(model, units)
+    except ExportError as error:
+        raise reply.fail(f"--meter-unit: {error}")
     try:
         if solution_file is not None:
             from solver.solution.choose import ChoiceError, catalog
@@ -645,7 +654,7 @@ def export(
                 raise reply.fail(f"{solution_file}: {error}")
         else:
             solution = solve_model(model)
-        result = requests_for(model, solution, to, approximate=approximate)
+        result = requests_for(model, solution, to, approximate=approximate, units=units)
     except (ExportError, SolveInputError) as error:
         raise reply.fail(f"{file}: {error}")
     for note in result["notes"]:

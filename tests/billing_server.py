@@ -62,6 +62,8 @@ class Billing:
         self.meters: list[dict] = []
         self.products: dict[str, dict] = {}
         self.prices: list[dict] = []
+        self.features: list[dict] = []  # Stripe Entitlements features
+        self.attached: dict[str, list[dict]] = {}  # product id -> its product features
         self.metrics: dict[str, dict] = {}
         self.plans: dict[str, dict] = {}
         self.ids = itertools.count(1)
@@ -69,8 +71,10 @@ class Billing:
         self.replies: dict[str, tuple[int, dict]] = {}  # by Idempotency-Key
 
     def creates(self) -> list[tuple[str, str]]:
-        creating = {"/v1/billing/meters", "/v1/products", "/v1/prices", "/api/v1/billable_metrics", "/api/v1/plans"}
-        return [(m, p) for m, p in self.requests if m == "POST" and p in creating]
+        creating = {"/v1/billing/meters", "/v1/products", "/v1/prices", "/api/v1/billable_metrics", "/api/v1/plans",
+                    "/v1/entitlements/features"}
+        return [(m, p) for m, p in self.requests
+                if m == "POST" and (p in creating or re.fullmatch(r"/v1/products/[^/]+/features", p))]
 
     # ---- Stripe ----
 
@@ -86,6 +90,29 @@ class Billing:
                 return 400, {"error": {"message": f"product {params['id']} already exists"}}
             self.products[params["id"]] = {**params, "object": "product"}
             return 200, self.products[params["id"]]
+        if path == "/v1/entitlements/features":
+            if method == "GET":
+                return 200, _page([f for f in self.features if f["lookup_key"] == query.get("lookup_key")], query)
+            if any(f["lookup_key"] == params["lookup_key"] for f in self.features):
+                return 400, {"error": {"message": f"lookup_key {params['lookup_key']} is already in use"}}
+            self.features.append({**params, "id": f"feat_{next(self.ids)}", "object": "entitlements.feature"})
+            return 200, self.features[-1]
+        attached = re.fullmatch(r"/v1/products/([^/]+)/features(?:/([^/]+))?", path)
+        if attached:
+            product, own = attached.groups()
+            if product not in self.products:
+                return 404, {"error": {"message": "no such product"}}
+            listed = self.attached.setdefault(product, [])
+            if method == "GET":
+                return 200, _page(listed, query)
+            if method == "DELETE":
+                listed[:] = [f for f in listed if f["id"] != own]
+                return 200, {"id": own, "deleted": True}
+            feature = next((f for f in self.features if f["id"] == params["entitlement_feature"]), None)
+            if feature is None:
+                return 400, {"error": {"message": f"no such feature {params['entitlement_feature']}"}}
+            listed.append({"id": f"prodft_{next(self.ids)}", "entitlement_feature": feature})
+            return 200, listed[-1]
         if path == "/v1/products" and method == "GET":
             listed = [p for p in self.products.values() if "active" not in query or p.get("active", True) == query["active"]]
             return 200, _page(listed, query)
@@ -203,7 +230,7 @@ def serve() -> tuple[ThreadingHTTPServer, Billing, str]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PUT = _answer
+        do_GET = do_POST = do_PUT = do_DELETE = _answer
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

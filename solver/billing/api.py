@@ -234,6 +234,17 @@ def _stripe_request(client: _Client, request: dict, ids: dict[str, str], send: b
             client.call("POST", f"/v1/products/{params['id']}",
                         {**wanted, "metadata": {**wanted["metadata"], **stale}, "active": True})
         return [Step("update", key, found["id"] + (f"; unsets {', '.join(sorted(stale))}" if stale else ""))]
+    if request["path"] == "/v1/entitlements/features":
+        found = next(iter(_listed(client, request["path"], {"lookup_key": params["lookup_key"]})), None)
+        if found is not None:
+            ids[key] = _id(found, "a feature")
+            return [Step("unchanged", key, ids[key])]
+        return [_created(client, request["path"], params, key, ids, send)]
+    if request["path"].endswith("/features"):  # a feature attached to a product
+        attached = _listed(client, request["path"], {})
+        if any((f.get("entitlement_feature") or {}).get("id") == params["entitlement_feature"] for f in attached):
+            return [Step("unchanged", key)]
+        return [_created(client, request["path"], params, key, ids, send)]
     assert request["path"] == "/v1/prices", request["path"]
     found = next(iter(_listed(client, "/v1/prices", {"lookup_keys": [params["lookup_key"]], "active": "true",
                                                      "expand": ["data.tiers"]})), None)
@@ -252,17 +263,43 @@ def _archived(client: _Client, path: str, key: str, what: str, send: bool, archi
     """Archive (`active: false`) a Stripe object that is no longer the
     catalog's, with --archive; else say it is left as it is."""
     if not archive:
-        return Step("stale", key, f"{what} stays active; --archive archives it")
+        return Step("stale", key, f"{what}; it stays active: --archive archives it")
     if send:
         client.call("POST", path, {"active": False})
     return Step("archive", key, what)
+
+
+def _stale_features(client: _Client, export: dict, send: bool, archive: bool) -> list[Step]:
+    """Features planlang attached to a product of the catalog that its plan
+    no longer includes: detached with --archive (an entitlement cannot be
+    archived, only removed), else listed."""
+    steps = []
+    for r in export["requests"]:
+        if r["path"] != "/v1/products":
+            continue
+        product, path = r["params"]["id"], f"/v1/products/{r['params']['id']}/features"
+        wanted = {q["params"]["entitlement_feature"][len("${feature."):-1] for q in export["requests"]
+                  if q["path"] == path}
+        if client.call("GET", f"/v1/products/{product}") is None:
+            continue  # created by this run (or, in a dry run, about to be)
+        for attached in _listed(client, path, {}):
+            feature = (attached.get("entitlement_feature") or {}).get("lookup_key") or ""
+            if feature.startswith("planlang_") and feature.removeprefix("planlang_") not in wanted:
+                key = f"product_feature.{product.removeprefix('planlang_')}.{feature.removeprefix('planlang_')}"
+                if not archive:
+                    steps.append(Step("stale", key, "no longer in the plan; --archive removes it"))
+                    continue
+                if send:
+                    client.call("DELETE", f"{path}/{_id(attached, 'a product feature')}")
+                steps.append(Step("archive", key, "removed from the product"))
+    return steps
 
 
 def _stripe_left(client: _Client, export: dict, send: bool, archive: bool) -> list[Step]:
     """The products planlang made for plans that are no longer in the
     catalog (id `planlang_*`, active), and their active prices."""
     wanted = {r["params"]["id"] for r in export["requests"] if r["path"] == "/v1/products"}
-    steps = []
+    steps = _stale_features(client, export, send, archive)
     for product in _listed(client, "/v1/products", {"active": "true"}):
         pid = _id(product, "a product")
         if not pid.startswith("planlang_") or pid in wanted:

@@ -27,6 +27,10 @@ Lago: a `sum_agg` billable metric per resource (on the event property
 then the overage or the graduated tiers), `volume`, `package` (packs, the
 quota as `free_units`).
 
+Features are Stripe Entitlements (a Feature `planlang_F` each, attached to
+the products of the plans that include it) and, for both targets, the
+`planlang_features` metadata `import` reads back.
+
 Accounts and terms (spec section 10): a price per seat is a licensed
 Stripe price billed on the subscription's quantity (the seats billed,
 max(seats, min seats), which the application sets), and in Lago a
@@ -96,7 +100,8 @@ def _metered(plan: PlanResult) -> list[str]:
 
 
 class _Export:
-    def __init__(self, model: Model, solution: Solution, target: str, approximate: bool = False):
+    def __init__(self, model: Model, solution: Solution, target: str, approximate: bool,
+                 units: dict[str, Decimal]):
         if not solution.solved:
             raise ExportError(f"there is no catalog to export: the file is {solution.status}"
                               + (f" ({solution.message})" if solution.message else ""))
@@ -115,6 +120,9 @@ class _Export:
         for name in model.competitors:
             self.notes.append(f"competitor {name} is what users can buy elsewhere: not exported")
         self.units = {r: unit_for(_counts(self.offered.values(), r)) for r in model.resources}
+        for r, unit in units.items():  # a resource used in fractions: the finer unit wins
+            if self.units[r] is not None:
+                self.units[r] = min(self.units[r], unit)
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -290,8 +298,8 @@ def _counts(plans, resource: str) -> list[float]:
 # ---- Stripe -------------------------------------------------------------------------------
 
 
-def _stripe(model: Model, solution: Solution, approximate: bool) -> dict:
-    out = _Export(model, solution, "stripe", approximate)
+def _stripe(model: Model, solution: Solution, approximate: bool, units: dict[str, Decimal]) -> dict:
+    out = _Export(model, solution, "stripe", approximate, units)
     currency = out.currency.lower()
     usage = {name: [(r, p) for r in _metered(plan) if (p := _stripe_usage_price(out, name, plan, r)) is not None]
              for name, plan in out.offered.items()}
@@ -303,10 +311,16 @@ def _stripe(model: Model, solution: Solution, approximate: bool) -> dict:
             "customer_mapping": {"type": "by_id", "event_payload_key": "stripe_customer_id"},
         })
     out.event_notes()
+    for feature in dict.fromkeys(f for plan in out.offered.values() for f in plan.features):
+        out.request("/v1/entitlements/features", f"feature.{feature}", {
+            "lookup_key": f"planlang_{feature}", "name": feature, "metadata": {"planlang_feature": feature}})
     for name, plan in out.offered.items():
         product = f"planlang_{name}"
         out.request("/v1/products", f"product.{name}", {
             "id": product, "name": name, "metadata": {"planlang_plan": name, **out.quotas(name, plan)}})
+        for feature in plan.features:  # an entitlement the application checks (Stripe Entitlements)
+            out.request(f"/v1/products/{product}/features", f"product_feature.{name}.{feature}",
+                        {"entitlement_feature": f"${{feature.{feature}}}"})
         licensed = [("fee", "price", plan.price or 0.0, ("monthly fee", "yearly fee"))]
         licensed += [("seat", "seat", plan.seat, ("per seat a month", "per seat a year"))] if plan.seat else []
         for suffix, item, amount, (monthly, _) in licensed:
@@ -384,8 +398,8 @@ def _tier_amount(amount: Decimal, currency: str) -> dict:
 # ---- Lago ---------------------------------------------------------------------------------
 
 
-def _lago(model: Model, solution: Solution, approximate: bool) -> dict:
-    out = _Export(model, solution, "lago", approximate)
+def _lago(model: Model, solution: Solution, approximate: bool, units: dict[str, Decimal]) -> dict:
+    out = _Export(model, solution, "lago", approximate, units)
     charged = {name: [(r, c) for r in _metered(plan) if (c := _lago_charge(out, name, plan, r)) is not None]
                for name, plan in out.offered.items()}
     for code in sorted(out.feeds, key=lambda e: (list(model.resources).index(out.feeds[e].resource), e)):
@@ -491,13 +505,39 @@ def _ranges(tiers: list[tuple[Decimal | None, Decimal]]) -> list[dict]:
     return out
 
 
-def export(model: Model, solution: Solution, target: str, approximate: bool = False) -> dict:
+def export(model: Model, solution: Solution, target: str, approximate: bool = False,
+           units: dict[str, str] | None = None) -> dict:
     """The requests that create the chosen catalog on `target`. An item no
     price of the target bills exactly (to the cent, on a usage grid) is left
-    out and listed in `left_out`, unless `approximate`."""
+    out and listed in `left_out`, unless `approximate`. `units` gives a
+    resource used in fractions its meter unit ({"gb": "0.01"}: the
+    application sends hundredths of a GB; a power of ten, at most 1, at
+    least a millionth); a finer unit its quotas or bounds need wins."""
     if target not in TARGETS:
         raise ExportError(f"export to stripe or lago, not '{target}'")
-    return (_stripe if target == "stripe" else _lago)(model, solution, approximate)
+    units = meter_units(model, units or {})
+    return (_stripe if target == "stripe" else _lago)(model, solution, approximate, units)
+
+
+def meter_units(model: Model, given: dict[str, str]) -> dict[str, Decimal]:
+    """`--meter-unit` values checked: ExportError naming what is wrong."""
+    out, problems = {}, []
+    allowed = [Decimal(1).scaleb(-k) for k in range(7)]
+    for resource, text in given.items():
+        if resource not in model.resources:
+            problems.append(f"'{resource}' is not a resource of the file (its resources: {', '.join(model.resources)})")
+            continue
+        try:
+            unit = Decimal(str(text).strip())
+        except ArithmeticError:
+            unit = None
+        if unit not in allowed:
+            problems.append(f"the meter unit of {resource} is '{text}': give 1, 0.1, 0.01, ... or 0.000001")
+            continue
+        out[resource] = unit
+    if problems:
+        raise ExportError("; ".join(problems))
+    return out
 
 
 # ---- import ---------------------------------------------------------------------------------

@@ -98,8 +98,14 @@ def stripe_errors(request: dict) -> list[str]:
     import stripe.params as params
     import stripe.params.billing as billing
 
+    import stripe.params.entitlements as entitlements
+
+    path = "/v1/products/ID/features" if request["path"].endswith("/features") and \
+        request["path"].startswith("/v1/products/") else request["path"]
     schema = {"/v1/products": params.ProductCreateParams, "/v1/prices": params.PriceCreateParams,
-              "/v1/billing/meters": billing.MeterCreateParams}[request["path"]]
+              "/v1/billing/meters": billing.MeterCreateParams,
+              "/v1/entitlements/features": entitlements.FeatureCreateParams,
+              "/v1/products/ID/features": params.ProductFeatureCreateParams}[path]
     return conforms(request["params"], schema, schema.__module__, request["key"])
 
 

@@ -88,7 +88,7 @@ def test_a_changed_price_archives_the_old_one_with_archive(billing, tmp_path):
                                  "--api-base", address], env={"STRIPE_API_KEY": "sk"})
     assert f"archive   price.business_fee  ({old['id']})" in listed.stdout and old["active"]  # a dry run
     without = apply("stripe", address, cheaper)
-    assert f"{old['id']} stays active; --archive archives it" in without and old["active"]
+    assert f"{old['id']}; it stays active: --archive archives it" in without and old["active"]
     (new,) = [p for p in state.prices if p.get("lookup_key") == "business_fee"]
     assert new["unit_amount"] == 17500
     pricier = variant(tmp_path, "price in [$90, $150, $200]", "price = $180")
@@ -143,3 +143,18 @@ def test_every_stripe_post_carries_a_key_made_from_the_request():
     params = {"product": "planlang_pro", "unit_amount": 1500}
     assert key("POST", "/v1/prices", params) == key("POST", "/v1/prices", dict(reversed(params.items())))
     assert key("POST", "/v1/prices", params) != key("POST", "/v1/prices", {**params, "unit_amount": 1600})
+
+
+def test_features_are_stripe_entitlements_and_a_removed_one_is_detached_with_archive(billing, tmp_path):
+    state, address = billing
+    apply("stripe", address)
+    (glossary,) = state.features
+    assert glossary["lookup_key"] == "planlang_glossary"
+    assert [f["entitlement_feature"]["id"] for f in state.attached["planlang_business"]] == [glossary["id"]]
+    plain = variant(tmp_path, "  feature glossary\n}", "}")
+    plain.write_text(plain.read_text().replace("plan business optional {", "plan business {"))  # still offered
+    listed = apply("stripe", address, plain)
+    assert "stale     product_feature.business.glossary" in listed and state.attached["planlang_business"]
+    apply("stripe", address, plain, "--archive")
+    assert state.attached["planlang_business"] == []
+    assert "planlang_features" not in state.products["planlang_business"]["metadata"]

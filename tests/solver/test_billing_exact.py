@@ -268,3 +268,20 @@ def test_export_then_import_then_eval_gives_the_solutions_margin(path, target):
     again = evaluate(merged, catalog(merged, []))
     assert again.totals.margin == pytest.approx(solution.totals.margin, rel=1e-9, abs=1e-6)
     assert again.totals.revenue == pytest.approx(solution.totals.revenue, rel=1e-9, abs=1e-6)
+
+
+def test_a_resource_used_in_fractions_gets_the_meter_unit_asked_for(tmp_path):
+    model, solution = case("sub_cent_overage")
+    exported = export(model, solution, "stripe", units={"minute": "0.01"})
+    assert exported["events"]["minute"]["unit"] == "0.01"
+    feed, billed = usage_prices(exported, "meter")["minute"]
+    plan = solution.plans["meter"]
+    for usage in ("3.01", "3.5", "1253.37"):  # 0.01 of a minute bills 0.0004 x 0.01 of a dollar
+        assert cents(billed(feed.quantity(plan, Decimal(usage))), 100) == cents(plan_charge(plan, "minute", Decimal(usage)), 100)
+    source = tmp_path / "f.plan"
+    source.write_text(HEAD + plan_block(SYNTHETIC["fractional_quota"]))
+    for flag, message in (("gb=0.05", "give 1, 0.1, 0.01"), ("disk=0.1", "'disk' is not a resource"), ("gb", "RESOURCE=UNIT")):
+        result = runner.invoke(app, ["export", str(source), "--to", "stripe", "--meter-unit", flag])
+        assert result.exit_code == 2 and message in result.stderr, result.output
+    finer = runner.invoke(app, ["export", str(source), "--to", "lago", "--meter-unit", "gb=0.001"])
+    assert json.loads(finer.stdout)["events"]["gb"]["unit"] == "0.001"
