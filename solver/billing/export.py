@@ -2,30 +2,46 @@
 back (`planlang import`).
 
 An export is the list of API requests that create the catalog, in the
-order they must be sent:
+order they must be sent, what the application sends each meter, what was
+left out and why:
 
     {"target": "stripe", "currency": "usd",
      "requests": [{"method": "POST", "path": "/v1/products", "key": "product.plus", "params": {...}}, ...],
+     "events": {"page_beyond_quota": {"resource": "page", "unit": "1", "beyond_quota": true}, ...},
+     "left_out": [{"plan": "team", "item": "minute", "why": "..."}],
      "notes": ["..."]}
 
 `key` names the object a request creates; a later request that needs its
 id (a Stripe price on a meter, a Lago charge on a billable metric) holds
-`${key}` in its place, which `--apply` fills in from the answer. What a
-target cannot express is said in `notes`, never dropped.
+`${key}` in its place, which `--apply` fills in from the answer.
+
+Exactness first: every usage price is checked, before it is added, against
+the plan's own bill on a grid of usages (solver/billing/invoice.py); one
+that misses by a cent anywhere is left out (`left_out`, a note, and its
+item as `planlang_unsent_R` metadata for `import`), unless `approximate`.
 
 Stripe: a Billing Meter per metered resource (event_name = the resource);
 per offered plan a Product (id `planlang_PLAN`), a licensed monthly Price
 for its fee, and per resource a metered Price: tiered, a free first tier up
-to the quota, then the overage (graduated or volume tiers after it); packs
-as `transform_quantity` prices. Amounts in the currency's smallest unit,
+to the quota, then the overage or graduated tiers; volume tiers without a
+quota; packs as `transform_quantity` prices. Packs and volume tiers after a
+quota price the units beyond it: they go on a meter `R_beyond_quota` fed
+only those units. Amounts in the currency's smallest unit,
 `unit_amount_decimal` below one. `lookup_key`s are `PLAN_fee` and
 `PLAN_RESOURCE`, so an export is stable.
 
 Lago: a `sum_agg` billable metric per resource (on the event property
 `quantity`); a monthly plan per offered plan, paid in advance, with charges:
-`standard` (overage, no quota), `graduated` (a free range up to the quota,
-then the overage or the graduated tiers), `volume`, `package` (packs, the
-quota as `free_units`).
+`standard` (overage, no quota), `graduated` (ranges from 0, each next one
+from the previous `to_value + 1`: a free range up to the quota, then the
+overage or the tiers), `volume` (after a quota, on `R_beyond_quota`),
+`package` (packs, the quota as `free_units`); fees in cents, rounded.
+
+A quota, pack size or tier bound that is not whole puts its resource's
+meter in units of 10^-k (k <= 6, `events[...].unit`); `--meter-unit` asks
+for one where usage comes in fractions. Credits (spec section 8) are billed
+as one more resource: the application sends the credits used, the grant is
+the free quota, the credit overage or pack the price beyond it.
 
 Features are Stripe Entitlements (a Feature `planlang_F` each, attached to
 the products of the plans that include it) and, for both targets, the
@@ -39,9 +55,8 @@ with the minimum as the charge's `min_amount_cents`. An annual term is a
 yearly price of 12 x fee x (1 - discount) (Stripe: `PLAN_fee_annual` and
 `PLAN_seat_annual`; Lago: a yearly plan `PLAN_annual` whose charges are
 billed monthly). A quota or credits written `per seat` grow with the seats
-billed, which no fixed tier bound says: the usage price after such a quota
-is not exported, and a note says why. Competitors are not the catalog's
-and are not exported.
+billed, which no fixed tier bound says: the price after such a quota is
+left out. Competitors are not the catalog's and are not exported.
 """
 
 from __future__ import annotations
@@ -52,7 +67,7 @@ from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
 from planlang.model import CREDITS, Model
-from solver.billing.invoice import ZERO, D, Feed, compare, lago_charge, stripe_price, unit_for
+from solver.billing.invoice import ZERO, D, Feed, compare, credit_view, lago_charge, stripe_price, unit_for
 from solver.solution.schema import PlanResult, Solution
 
 # Currencies whose smallest unit is the unit itself (Stripe's "zero-decimal" list).
@@ -93,12 +108,6 @@ def annual_amount(amount: float, plan: PlanResult) -> Decimal:
     return 12 * D(amount) * (1 - D(plan.annual))
 
 
-def _metered(plan: PlanResult) -> list[str]:
-    """The resources a plan bills beyond a free quota, in the plan's order."""
-    names = list(plan.quota) + list(plan.overage) + list(plan.packs) + list(plan.rates)
-    return list(dict.fromkeys(names))
-
-
 class _Export:
     def __init__(self, model: Model, solution: Solution, target: str, approximate: bool,
                  units: dict[str, Decimal]):
@@ -120,6 +129,8 @@ class _Export:
         for name in model.competitors:
             self.notes.append(f"competitor {name} is what users can buy elsewhere: not exported")
         self.units = {r: unit_for(_counts(self.offered.values(), r)) for r in model.resources}
+        views = [v for plan in self.offered.values() if (v := credit_view(plan)) is not None]
+        self.units[CREDITS] = unit_for(_counts(views, CREDITS))
         for r, unit in units.items():  # a resource used in fractions: the finer unit wins
             if self.units[r] is not None:
                 self.units[r] = min(self.units[r], unit)
@@ -211,11 +222,16 @@ class _Export:
 
     def event_notes(self) -> None:
         for name, feed in self.feeds.items():
-            resource = self.model.resources[feed.resource]
-            what = f"one event per resolved {feed.resource}" if resource.is_outcome else f"the {feed.resource} used"
+            resource = self.model.resources.get(feed.resource)
+            what = f"one event per resolved {feed.resource}" if resource is not None and resource.is_outcome else \
+                f"the {feed.resource} used"
+            if feed.resource == CREDITS:
+                what = ("the credits used, each unit of a resource at the subscriber's plan's rate (its "
+                        "planlang_rate_RESOURCE metadata)")
             if feed.beyond_quota:
-                what += ", only beyond the subscriber's plan's quota (its planlang_quota_" + feed.resource + \
-                        " metadata) in the billing month"
+                what += ", only beyond the subscriber's plan's " + (
+                    "monthly grant (its planlang_credits metadata)" if feed.resource == CREDITS else
+                    f"quota (its planlang_quota_{feed.resource} metadata)") + " in the billing month"
             if feed.unit != 1:
                 what += f", counted in whole units of {decimal_text(feed.unit)} {feed.resource}"
             self.note(f"{'meter' if self.target == 'stripe' else 'billable metric'} {name}: the application sends "
@@ -242,11 +258,21 @@ class _Export:
                          f"{decimal_text(plan.min_seats)}) of price {name}_seat" if self.target == "stripe" else
                          "the seat charge's minimum (min_amount_cents) bills the difference"))
 
-    def credits_left_out(self, name: str, plan: PlanResult, how: str) -> None:
+    def cap_note(self, name: str, plan: PlanResult, resource: str, why: str) -> None:
+        """A quota with nothing sold beyond it is a hard cap: nothing to bill, the product enforces it."""
+        quota = plan.quota.get(resource, 0.0)
+        if quota:
+            what = f"its grant of {decimal_text(quota)}{_per_seat(plan, resource)} credits a month" if \
+                resource == CREDITS else f"its quota of {decimal_text(quota)}{_per_seat(plan, resource)} {resource}"
+            self.note(f"plan {name}: {what} is a hard cap; {why}: enforce the cap in the product")
+
+    def credit_note(self, name: str, plan: PlanResult) -> None:
         if plan.rates:
-            rates = ", ".join(f"{r} {c:g} credits" for r, c in plan.rates.items())
-            self.leave_out(name, f"what it bills in credits ({rates})",
-                           f"it grants {plan.credits or 0:g}{_per_seat(plan, CREDITS)} credits a month; {how}")
+            rates = ", ".join(f"{r} {c:g}" for r, c in plan.rates.items())
+            self.note(f"plan {name} is sold in credits: its {', '.join(plan.rates)} are not priced one by one; "
+                      f"the application turns their use into credits at the plan's rates ({rates} credits a "
+                      f"unit) and sends those to the credits meter, which bills beyond the {plan.credits or 0:g}"
+                      f"{_per_seat(plan, CREDITS)} credits granted a month")
 
     def usage_tiers(self, plan: PlanResult, resource: str, unit: Decimal) -> tuple[str, list, bool]:
         """A resource's price beyond its quota as tiers over the meter's
@@ -281,6 +307,21 @@ def _item_text(plan: PlanResult, resource: str, currency: str) -> str:
 BEYOND = "_beyond_quota"  # the meter (metric) fed only the units beyond a plan's quota
 
 
+def _priced(plan: PlanResult) -> list[tuple[str, PlanResult]]:
+    """What a plan bills beyond a free quota, each with the plan that says
+    how: its resources (in the plan's order), then its credits as if they
+    were one more resource (invoice.credit_view)."""
+    names = list(dict.fromkeys(list(plan.quota) + list(plan.overage) + list(plan.packs)))
+    view = credit_view(plan)
+    return [(r, plan) for r in names if r not in plan.rates] + ([(CREDITS, view)] if view is not None else [])
+
+
+def _order(model: Model, feeds: dict[str, Feed]) -> list[str]:
+    """Meters (metrics) in the order the file declares their resources, credits last."""
+    order = list(model.resources) + [CREDITS]
+    return sorted(feeds, key=lambda e: (order.index(feeds[e].resource), e))
+
+
 def _counts(plans, resource: str) -> list[float]:
     """A resource's quotas, pack sizes and tier bounds over the plans that bill it."""
     out = []
@@ -301,9 +342,9 @@ def _counts(plans, resource: str) -> list[float]:
 def _stripe(model: Model, solution: Solution, approximate: bool, units: dict[str, Decimal]) -> dict:
     out = _Export(model, solution, "stripe", approximate, units)
     currency = out.currency.lower()
-    usage = {name: [(r, p) for r in _metered(plan) if (p := _stripe_usage_price(out, name, plan, r)) is not None]
+    usage = {name: [(r, p) for r, view in _priced(plan) if (p := _stripe_usage_price(out, name, view, r)) is not None]
              for name, plan in out.offered.items()}
-    for event in sorted(out.feeds, key=lambda e: (list(model.resources).index(out.feeds[e].resource), e)):
+    for event in _order(model, out.feeds):
         out.request("/v1/billing/meters", f"meter.{event}", {
             "display_name": event, "event_name": event,
             "default_aggregation": {"formula": "sum"},
@@ -354,9 +395,7 @@ def _stripe(model: Model, solution: Solution, approximate: bool, units: dict[str
                 "recurring": {"interval": "month", "usage_type": "metered", "meter": f"${{meter.{event}}}"},
                 "lookup_key": f"{name}_{resource}", "nickname": f"{name}: {resource}",
                 "metadata": metadata, **params})
-        out.credits_left_out(name, plan, "Stripe grants credits per customer in money (POST "
-                             "/v1/billing/credit_grants each month) and cannot price a resource in credits; bill "
-                             "its resources in money or keep the credit ledger in the product")
+        out.credit_note(name, plan)
     return out.result()
 
 
@@ -367,9 +406,7 @@ def _stripe_usage_price(out: _Export, name: str, plan: PlanResult, resource: str
     if quota is None or resource in plan.rates or out.per_seat_quota(name, plan, resource):
         return None  # unlimited, in credits (the plan's credits are left out whole), or left out
     if resource not in plan.packs and resource not in plan.overage:
-        if quota:
-            out.note(f"plan {name}: {resource} stops at its quota of {decimal_text(quota)}"
-                     f"{_per_seat(plan, resource)}; Stripe meters do not cap usage, so enforce the cap in the product")
+        out.cap_note(name, plan, resource, "Stripe meters do not cap usage")
         return None
     unit = out.unit(name, plan, resource)
     if unit is None:
@@ -400,9 +437,9 @@ def _tier_amount(amount: Decimal, currency: str) -> dict:
 
 def _lago(model: Model, solution: Solution, approximate: bool, units: dict[str, Decimal]) -> dict:
     out = _Export(model, solution, "lago", approximate, units)
-    charged = {name: [(r, c) for r in _metered(plan) if (c := _lago_charge(out, name, plan, r)) is not None]
+    charged = {name: [(r, c) for r, view in _priced(plan) if (c := _lago_charge(out, name, view, r)) is not None]
                for name, plan in out.offered.items()}
-    for code in sorted(out.feeds, key=lambda e: (list(model.resources).index(out.feeds[e].resource), e)):
+    for code in _order(model, out.feeds):
         feed = out.feeds[code]
         unit = "" if feed.unit == 1 else f", in units of {decimal_text(feed.unit)}"
         beyond = " beyond the subscriber's plan's quota" if feed.beyond_quota else ""
@@ -435,9 +472,7 @@ def _lago(model: Model, solution: Solution, approximate: bool, units: dict[str, 
                 "amount_cents": lago_cents(annual_amount(plan.price or 0.0, plan), out.currency),
                 "amount_currency": out.currency, "pay_in_advance": True, "bill_charges_monthly": True,
                 "charges": charges, "metadata": {"planlang_plan": name, "planlang_term": "annual"}}})
-        out.credits_left_out(name, plan, "Lago sells prepaid credits through a customer's wallet (POST "
-                             "/api/v1/wallets, granted_credits each month), one credit worth a fixed amount; prices "
-                             "in credits per resource are not expressible: charge its resources in money")
+        out.credit_note(name, plan)
     return out.result()
 
 
@@ -466,10 +501,7 @@ def _lago_charge(out: _Export, name: str, plan: PlanResult, resource: str) -> di
     if quota is None or resource in plan.rates or out.per_seat_quota(name, plan, resource):
         return None
     if resource not in plan.packs and resource not in plan.overage:
-        if quota:
-            out.note(f"plan {name}: {resource} stops at its quota of {decimal_text(quota)}"
-                     f"{_per_seat(plan, resource)}; Lago bills usage, it does not cap it: enforce the cap in the "
-                     "product")
+        out.cap_note(name, plan, resource, "Lago bills usage, it does not cap it")
         return None
     unit = out.unit(name, plan, resource)
     if unit is None:
@@ -720,7 +752,8 @@ def _resource_of(name: str) -> tuple[str, bool]:
     """The resource a meter or billable metric counts, and whether it counts
     only the units beyond a plan's quota (`R_beyond_quota`)."""
     beyond = name.endswith(BEYOND) and len(name) > len(BEYOND)
-    return name_of(name[:-len(BEYOND)] if beyond else name, "resource"), beyond
+    name = name[:-len(BEYOND)] if beyond else name
+    return (CREDITS if name == CREDITS else name_of(name, "resource")), beyond
 
 
 def _from_stripe(requests: list[dict], currency: str) -> dict[str, _Plan]:
@@ -764,6 +797,8 @@ def _stripe_price(plan: _Plan, params: dict, meters: dict[str, str], currency: s
         plan.price = _money(_stripe_amount_of(params, currency), currency)
         return
     resource, beyond = _referenced(_get(recurring, "meter", str), meters)
+    if resource == CREDITS:
+        return  # the product's metadata says it: planlang_credit_pack, planlang_credit_overage
     metadata = _get(params, "metadata", dict, {})
     unit = _decimal(metadata.get("planlang_unit") or 1, "metadata planlang_unit")
     transform = _get(params, "transform_quantity", dict, None)
@@ -803,7 +838,7 @@ def _from_lago(requests: list[dict], currency: str) -> dict[str, _Plan]:
             for charge in _get(body, "charges", list, []):
                 reference = _get(charge, "billable_metric_id", str, None) or _get(charge, "billable_metric_code", str)
                 resource, beyond = _referenced(reference, metrics)
-                if resource != LAGO_SEATS:  # seats: the metadata says it (planlang_seat, planlang_min_seats)
+                if resource not in (LAGO_SEATS, CREDITS):  # the metadata says them (planlang_seat, planlang_credits, ...)
                     _lago_charge_back(plan, resource, beyond, charge, currency)
     return plans
 

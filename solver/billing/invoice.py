@@ -34,6 +34,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from planlang.model import CREDITS
 from solver.solution.schema import PlanResult
 
 ZERO = Decimal(0)
@@ -71,6 +72,21 @@ def plan_charge(plan: PlanResult, resource: str, units: Decimal) -> Decimal | No
         return excess * D(overage)
     mode, schedule = next(iter(overage.items()))
     return tier_cost(mode, [(None if b is None else D(b), D(p)) for b, p in schedule], excess)
+
+
+def credit_view(plan: PlanResult) -> PlanResult | None:
+    """A plan sold in credits (spec section 8) seen as if `credits` were a
+    resource: the credits a subscriber uses (each unit at the plan's rate)
+    are the usage, the monthly grant the quota, the credit overage or the
+    credit pack the price beyond it. None when the plan prices nothing in
+    credits."""
+    if not plan.rates:
+        return None
+    return plan.model_copy(update={
+        "quota": {CREDITS: plan.credits or 0.0},
+        "overage": {CREDITS: plan.credit_overage} if plan.credit_overage is not None else {},
+        "packs": {CREDITS: plan.credit_pack} if plan.credit_pack is not None else {},
+        "rates": {}, "per_seat": [CREDITS] * (CREDITS in plan.per_seat)})
 
 
 def tier_cost(mode: str, tiers: list[tuple[Decimal | None, Decimal]], units: Decimal) -> Decimal:

@@ -189,10 +189,10 @@ def test_amounts_in_the_smallest_unit():
 def test_what_a_target_cannot_express_is_noted():
     model, solution = solved(next(p for p in EXAMPLES if p.stem == "creative"))
     exported = export(model, solution, "stripe")
-    assert "credit_grants" in " ".join(exported["notes"])
-    assert {item["plan"] for item in exported["left_out"]} == {"free", "basic", "standard", "pro"}  # in credits
+    assert "turns their use into credits at the plan's rates" in " ".join(exported["notes"])
+    assert exported["left_out"] == []
     notes = " ".join(export(*solved(ASSISTANT), "lago")["notes"])
-    assert "stops at its quota" in notes and "one event per resolved ticket" in notes
+    assert "is a hard cap" in notes and "one event per resolved ticket" in notes
 
 
 # ---- the command, and --apply ----------------------------------------------------------------

@@ -22,7 +22,8 @@ from typer.testing import CliRunner
 
 import planlang
 from solver.billing.export import export, import_catalog
-from solver.billing.invoice import D, Feed, cents, lago_charge, plan_charge, stripe_price, usage_grid
+from planlang.model import CREDITS
+from solver.billing.invoice import D, Feed, cents, credit_view, lago_charge, plan_charge, stripe_price, usage_grid
 from solver.cli import app
 from solver.semantics.evaluator import evaluate
 from solver.solution.choose import catalog
@@ -68,11 +69,12 @@ def test_the_invoice_is_the_plans_bill_to_the_cent_on_every_usage_of_the_grid(na
         if not plan.offered:
             continue
         prices = usage_prices(exported, plan_name)
-        for resource in model.resources:
+        view = credit_view(plan)
+        for resource, plan in [(r, plan) for r in model.resources] + [(CREDITS, view)] * (view is not None):
             wanted_any = any(plan_charge(plan, resource, u) for u in usage_grid(plan, resource, Decimal("0.001")))
             if resource not in prices:
                 # nothing billed: the plan bills nothing for it either, or the item is said to be left out
-                assert not wanted_any or (plan_name, resource) in left_out or plan.rates, (plan_name, resource)
+                assert not wanted_any or (plan_name, resource) in left_out, (plan_name, resource)
                 continue
             feed, billed = prices[resource]
             grid = usage_grid(plan, resource, feed.unit)
@@ -82,7 +84,8 @@ def test_the_invoice_is_the_plans_bill_to_the_cent_on_every_usage_of_the_grid(na
                 got = billed(feed.quantity(plan, usage))
                 assert cents(got, 100) == cents(wanted, 100), (plan_name, resource, usage, got, wanted)
                 checked += 1
-    assert checked or all(not p.offered or p.rates or not (p.overage or p.packs) for p in solution.plans.values())
+    assert checked or all(not p.offered or not (p.overage or p.packs or p.credit_pack or p.credit_overage)
+                          for p in solution.plans.values())
 
 
 @pytest.mark.parametrize("target", ["stripe", "lago"])
@@ -217,14 +220,14 @@ def test_the_lago_rules_catch_ranges_that_do_not_follow_on():
 
 
 def test_strict_refuses_an_export_with_items_left_out_and_writes_nothing(tmp_path):
-    source = tmp_path / "credits.plan"
-    source.write_text(HEAD + plan_block(SYNTHETIC["credits"]))
+    source = tmp_path / "seats.plan"  # an overage after a quota per seat: no fixed bound says it
+    source.write_text(HEAD.replace("users = 1000", "users = 1000\n  seats = 3.5") + plan_block(SYNTHETIC["seats"]))
     out = tmp_path / "requests.json"
     result = runner.invoke(app, ["export", str(source), "--to", "stripe", "--strict", "-o", str(out)])
-    assert result.exit_code == 2 and "--strict" in result.stderr and "plan studio" in result.stderr
+    assert result.exit_code == 2 and "--strict" in result.stderr and "plan team: minute" in result.stderr
     assert not out.exists()
     result = runner.invoke(app, ["export", str(source), "--to", "stripe", "-o", str(out)])
-    assert result.exit_code == 0 and json.loads(out.read_text())["left_out"][0]["plan"] == "studio"
+    assert result.exit_code == 0 and json.loads(out.read_text())["left_out"][0]["plan"] == "team"
 
 
 def test_approximate_sends_the_closest_price_and_says_how_far_it_is(tmp_path):
