@@ -269,7 +269,12 @@ def solve(
     from solver.views.terminal import print_explained, print_solution
 
     reply = Reply(json_output)
+    from dataclasses import replace
+
+    from solver.milp.progress import Progress
+
     options = _options(reply, solver_name, time_limit, gap).started()  # a deadline for the whole command
+    options = replace(options, progress=Progress(lambda line: typer.echo(line, err=True)))  # long solves only
     if robust or vary:
         _solve_robust(reply, file, vary or [], samples, _seed(reply, seed), options)
         return

@@ -185,6 +185,7 @@ def tighten(problem: Problem, options: Options) -> Tightened:
     cuts: list[np.ndarray] = []
     bounds: list[float] = []  # after each round
     result = None
+
     for _ in range(ROUNDS):
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or options.out_of_time:
             break
@@ -192,6 +193,9 @@ def tighten(problem: Problem, options: Options) -> Tightened:
         bound = float(h.getInfo().objective_function_value)
         bounds.append(bound)
         x = values[problem.offer]
+        if options.progress is not None:
+            options.progress.update(f"cuts, round {len(bounds)}", incumbent if start is not None else None, bound,
+                                    problem.objective_scale)
         if np.all(np.minimum(x, 1.0 - x) <= FEASIBILITY_TOLERANCE):
             result = Result("optimal", values, bound, bound, 0.0)  # a whole catalog, best of all
             break

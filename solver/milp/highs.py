@@ -121,6 +121,10 @@ def solve_highs(problem: Problem, options: Options) -> Result:
         start.col_value = problem.start_values(problem.hint)
         start.value_valid = True
         h.setSolution(start)
+    if options.progress is not None and problem.integer.any():
+        progress = options.progress
+        h.cbMipInterrupt.subscribe(lambda event: progress.update(
+            "branching", event.data_out.mip_primal_bound, event.data_out.mip_dual_bound, problem.objective_scale))
     h.run()
     status = _highs_status().get(h.getModelStatus(), "error")
     info = h.getInfo()

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from solver.milp.progress import Progress
 
 import numpy as np
 
@@ -26,6 +30,7 @@ class Options:
     start: bool = True  # HiGHS starts from the best catalog a local search finds (solver/milp/heuristic.py)
     cuts: bool = True  # HiGHS starts from a relaxation tightened by cuts (solver/milp/cuts.py)
     deadline: float | None = None  # time.monotonic() by which everything solved must end: see started()
+    progress: "Progress | None" = None  # where a long solve says how it goes (milp/progress.py)
 
     def started(self) -> "Options":
         """These options with `time_limit` turned into a deadline for all
