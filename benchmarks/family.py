@@ -55,7 +55,7 @@ def one(kind: str, types: int, seed: int, time_limit: float) -> dict:
     problem.hint = local_search(compiled, rows, rules)
     start_at = time.perf_counter() - started
     start = float(problem.objective @ problem.start_values(problem.hint)) if problem.hint is not None else None
-    result = backends.solve(problem, Options(time_limit=time_limit))
+    result = backends.solve(problem, Options(time_limit=time_limit).started())
     total = time.perf_counter() - started
     relaxed = made(problem, Options(), relaxed=True)  # the root relaxation, before any cut
     relaxed.run()

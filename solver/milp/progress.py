@@ -7,6 +7,7 @@ one document."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -29,6 +30,8 @@ class Progress:
         if now - self.last < EVERY:
             return
         self.last = now
+        best = best if best is not None and math.isfinite(best) else None  # HiGHS's "none yet" is infinite
+        bound = bound if bound is not None and math.isfinite(bound) else None
         parts = [f"{now - self.started:6.1f} s  {stage}"]
         if best is not None:
             parts.append(f"best {best * scale:,.2f}")

@@ -41,6 +41,9 @@ def test_lines_come_after_a_while_and_then_every_few_seconds(monkeypatch):
     clock.now += progress_module.EVERY
     progress.update("branching", None, 1.0)
     assert lines[-1] == "    11.0 s  branching, bound 1.00"
+    clock.now += progress_module.EVERY
+    progress.update("branching", 0.5, float("inf"))  # HiGHS before its first bound
+    assert lines[-1] == "    16.0 s  branching, best 0.50"
 
 
 def test_the_solvers_report_to_it_and_json_stays_one_document(monkeypatch):
