@@ -35,8 +35,17 @@ RESOURCES = {  # name: (gpu line, a light user's monthly use, value of one unit)
 }
 
 
-def held_out(types: int = 200, seed: int = 1, plans: int = 5) -> str:
+def _among(values: list) -> str:
+    """A choice among `values`, or the one value."""
+    return f"= {values[0]}" if len(values) == 1 else f"in [{', '.join(map(str, values))}]"
+
+
+def held_out(types: int = 200, seed: int = 1, plans: int = 5, medium: bool = False) -> str:
+    """`medium`: the same shapes with 2 values per choice dimension and one
+    pack price (8 configurations a paid plan), small enough for exhaustive
+    enumeration to check the solver on."""
     rng = np.random.default_rng(1000 + seed)
+    pick = (lambda values: [values[0], values[-1]]) if medium else (lambda values: values)
     segments = max(1, types // 10)
     out = [f"# held-out family (benchmarks/families.py): seed {seed}, {segments} segments x 10 buckets, "
            f"{plans} plans", "currency USD", "", *gpu_pools("300K"), ""]
@@ -64,22 +73,22 @@ def held_out(types: int = 200, seed: int = 1, plans: int = 5) -> str:
     for p in range(1, plans):
         size = 4.0 ** (p - 1)
         base = 8 * 2.4 ** (p - 1)
-        prices = sorted({round(base * f) for f in (0.75, 0.9, 1.05, 1.25)})
-        messages = [int(round(300 * size * f, -1)) for f in (0.6, 1.2, 2.5)]
-        images = [int(round(20 * size * f)) for f in (0.5, 1.0, 2.0)]
-        videos = [int(round(10 * size * f)) for f in (0.5, 1.5)]
-        pack = [_money(round(4 * f * (1 - 0.1 * p), 2)) for f in (0.8, 1.2)]
+        prices = pick(sorted({round(base * f) for f in (0.75, 0.9, 1.05, 1.25)}))
+        messages = pick([int(round(300 * size * f, -1)) for f in (0.6, 1.2, 2.5)])
+        images = [20 * int(size)] if medium else [int(round(20 * size * f)) for f in (0.5, 1.0, 2.0)]
+        videos = pick([int(round(10 * size * f)) for f in (0.5, 1.5)])
+        pack = [_money(round(4 * f * (1 - 0.1 * p), 2)) for f in ((1.0,) if medium else (0.8, 1.2))]
         out += [
             f"plan p{p}{' optional' if p == 2 else ''} {{",
-            f"  price in [{', '.join(_money(v) for v in prices)}]",
-            f"  quota message in [{', '.join(map(str, messages))}]",
-            f"  quota image in [{', '.join(map(str, images))}]",
-            f"  quota video_s in [{', '.join(map(str, videos))}]",
+            f"  price {_among([_money(v) for v in prices])}",
+            f"  quota message {_among(messages)}",
+            f"  quota image {_among(images)}",
+            f"  quota video_s {_among(videos)}",
             f"  quota agent_turn = {int(20 * size)}",
             f"  quota doc_page = {int(30 * size)}",
             f"  overage message at {_money(round(0.006 * (1 - 0.1 * p), 4))}",
             f"  overage doc_page at {_money(round(0.03 * (1 - 0.1 * p), 3))}",
-            f"  pack agent_turn 100 for [{', '.join(pack)}]",
+            f"  pack agent_turn 100 for {pack[0] if len(pack) == 1 else '[' + ', '.join(pack) + ']'}",
             *(["  feature priority"] if p >= plans - 2 else []),
             "}", "",
         ]
