@@ -67,7 +67,7 @@ from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
 from planlang.model import CREDITS, Model
-from solver.billing.invoice import ZERO, D, Feed, compare, credit_view, lago_charge, stripe_price, unit_for
+from solver.billing.invoice import MAX_SCALE, ZERO, D, Feed, compare, credit_view, lago_charge, stripe_price, unit_for
 from solver.solution.schema import PlanResult, Solution
 
 # Currencies whose smallest unit is the unit itself (Stripe's "zero-decimal" list).
@@ -554,7 +554,7 @@ def export(model: Model, solution: Solution, target: str, approximate: bool = Fa
 def meter_units(model: Model, given: dict[str, str]) -> dict[str, Decimal]:
     """`--meter-unit` values checked: ExportError naming what is wrong."""
     out, problems = {}, []
-    allowed = [Decimal(1).scaleb(-k) for k in range(7)]
+    allowed = [Decimal(1).scaleb(-k) for k in range(MAX_SCALE + 1)]
     for resource, text in given.items():
         if resource not in model.resources:
             problems.append(f"'{resource}' is not a resource of the file (its resources: {', '.join(model.resources)})")

@@ -30,7 +30,6 @@ a line is rounded to the cent (half up) as an invoice is.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -285,7 +284,3 @@ def compare(plan: PlanResult, resource: str, feed: Feed, billed, factor: int) ->
             got = Decimal(10) ** 18  # nothing Lago can bill: as far off as it gets
         gap.add(usage, got / factor, cents(wanted, factor) / factor)
     return gap
-
-
-def is_whole(x: float) -> bool:
-    return math.isfinite(x) and D(x) == D(x).to_integral_value()
