@@ -204,6 +204,11 @@ def _by_deadline(problem: Problem, options: Options) -> Result:
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(problem, options, send))
+    for stream in (sys.stdout, sys.stderr):  # else the child, on its way out, writes what they buffer again
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
     child.start()
     send.close()
     best, bound = None, None
