@@ -150,10 +150,6 @@ class _Export:
         field = "params" if self.target == "stripe" else "body"
         self.requests.append({"method": "POST", "path": path, "key": key, field: body})
 
-    def resources(self, used: set[str]) -> list[str]:
-        """`used` in the order the file declares them."""
-        return [r for r in self.model.resources if r in used]
-
     def feed(self, resource: str, beyond_quota: bool) -> tuple[str, Feed]:
         """The meter (metric) a price bills, by name, and what the application sends it."""
         name = f"{resource}{BEYOND if beyond_quota else ''}"
