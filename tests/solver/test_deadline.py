@@ -40,9 +40,8 @@ def _graceless(monkeypatch):
 
 def test_a_solve_past_its_deadline_is_stopped_with_what_it_found(monkeypatch):
     monkeypatch.setattr(highs, "_solve", _stuck)
-    started = time.monotonic()
     result = highs._by_deadline(_Problem(), Options(time_limit=1.0).started())
-    assert time.monotonic() - started < 60  # stopped, not waited for
+    # a child left to finish would have answered "done" with nothing: this is what it reported before it was stopped
     assert (result.status, result.objective, result.bound) == ("feasible", 2.0, 2.5)
     assert result.gap == pytest.approx(0.25) and list(result.values) == [1.0, 0.0]
 
