@@ -67,7 +67,8 @@ from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
 from planlang.model import CREDITS, Model
-from solver.billing.invoice import MAX_SCALE, ZERO, D, Feed, compare, credit_view, lago_charge, stripe_price, unit_for
+from solver.billing.invoice import (MAX_SCALE, ZERO, D, Feed, compare, credit_view, lago_charge, overage_tiers,
+                                    stripe_price, unit_for)
 from solver.solution.schema import PlanResult, Solution
 
 # Currencies whose smallest unit is the unit itself (Stripe's "zero-decimal" list).
@@ -156,11 +157,19 @@ class _Export:
         self.feeds[name] = Feed(resource, self.units[resource], beyond_quota)
         return name, self.feeds[name]
 
-    def unit(self, name: str, plan: PlanResult, resource: str) -> Decimal | None:
-        """The meter's unit for `resource`, or None (left out) when its
-        quotas, pack sizes and tier bounds need more than six decimals;
-        with --approximate, millionths (the prices are then checked, and
-        their error said, like any other approximation)."""
+    def billed_unit(self, name: str, plan: PlanResult, resource: str) -> Decimal | None:
+        """The meter's unit for what `plan` bills of `resource` beyond its
+        quota, or None when there is no price to make: unlimited, priced in
+        credits (billed through the credits), a hard cap (noted), a per-seat
+        quota (left out), or quotas, pack sizes and tier bounds that need more
+        than six decimals (left out; with --approximate, millionths, and the
+        prices are then checked and their error said like any other)."""
+        quota = plan.quota.get(resource, 0.0)
+        if quota is None or resource in plan.rates or self.per_seat_quota(name, plan, resource):
+            return None
+        if resource not in plan.packs and resource not in plan.overage:
+            self.cap_note(name, plan, resource, CAPS[self.target])
+            return None
         if self.units[resource] is None:
             if self.approximate:
                 self.units[resource] = Decimal("1e-6")
@@ -279,7 +288,7 @@ class _Export:
         the quota as a free first tier."""
         quota = D(plan.quota.get(resource) or 0.0) / unit
         overage = plan.overage[resource]
-        mode, schedule = next(iter(overage.items())) if isinstance(overage, dict) else ("graduated", [(None, overage)])
+        mode, schedule = overage_tiers(overage)
         beyond = mode == "volume" and quota > 0
         start = ZERO if beyond else quota
         tiers = [] if beyond or not quota else [(quota, ZERO)]
@@ -300,6 +309,7 @@ def _item_text(plan: PlanResult, resource: str, currency: str) -> str:
     return f"overage {resource} {mode} [{tiers}]"
 
 
+CAPS = {"stripe": "Stripe meters do not cap usage", "lago": "Lago bills usage, it does not cap it"}
 BEYOND = "_beyond_quota"  # the meter (metric) fed only the units beyond a plan's quota
 
 
@@ -326,9 +336,8 @@ def _counts(plans, resource: str) -> list[float]:
             out.append(plan.quota.get(resource, 0.0))
         if resource in plan.packs:
             out.append(plan.packs[resource].size)
-        overage = plan.overage.get(resource)
-        if isinstance(overage, dict):
-            out += [b for b, _ in next(iter(overage.values())) if b is not None]
+        if resource in plan.overage:
+            out += [b for b, _ in overage_tiers(plan.overage[resource])[1] if b is not None]
     return out
 
 
@@ -398,15 +407,10 @@ def _stripe(model: Model, solution: Solution, approximate: bool, units: dict[str
 def _stripe_usage_price(out: _Export, name: str, plan: PlanResult, resource: str) -> tuple[str, dict] | None:
     """The meter and the params of the price for `resource` on `plan`, when
     the plan bills it in money and a Stripe price bills it exactly."""
-    quota = plan.quota.get(resource, 0.0)
-    if quota is None or resource in plan.rates or out.per_seat_quota(name, plan, resource):
-        return None  # unlimited, in credits (the plan's credits are left out whole), or left out
-    if resource not in plan.packs and resource not in plan.overage:
-        out.cap_note(name, plan, resource, "Stripe meters do not cap usage")
-        return None
-    unit = out.unit(name, plan, resource)
+    unit = out.billed_unit(name, plan, resource)
     if unit is None:
         return None
+    quota = plan.quota.get(resource, 0.0)
     if resource in plan.packs:  # after a quota: a meter of the units beyond it, divided into packs
         pack = plan.packs[resource]
         event, feed = out.feed(resource, beyond_quota=bool(quota))
@@ -493,15 +497,10 @@ def _lago_seat_charge(plan: PlanResult, amount: float, currency: str) -> dict:
 def _lago_charge(out: _Export, name: str, plan: PlanResult, resource: str) -> dict | None:
     """The charge for `resource` on `plan`, when the plan bills it in money
     and a Lago charge bills it exactly."""
-    quota = plan.quota.get(resource, 0.0)
-    if quota is None or resource in plan.rates or out.per_seat_quota(name, plan, resource):
-        return None
-    if resource not in plan.packs and resource not in plan.overage:
-        out.cap_note(name, plan, resource, "Lago bills usage, it does not cap it")
-        return None
-    unit = out.unit(name, plan, resource)
+    unit = out.billed_unit(name, plan, resource)
     if unit is None:
         return None
+    quota = plan.quota.get(resource, 0.0)
     if resource in plan.packs:  # `package` with the quota as free units: exact as it is
         pack = plan.packs[resource]
         code, feed = out.feed(resource, beyond_quota=False)

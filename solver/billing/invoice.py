@@ -67,10 +67,16 @@ def plan_charge(plan: PlanResult, resource: str, units: Decimal) -> Decimal | No
     overage = plan.overage.get(resource)
     if overage is None:
         return ZERO if not excess else None
-    if not isinstance(overage, dict):
-        return excess * D(overage)
-    mode, schedule = next(iter(overage.items()))
+    mode, schedule = overage_tiers(overage)
     return tier_cost(mode, [(None if b is None else D(b), D(p)) for b, p in schedule], excess)
+
+
+def overage_tiers(overage) -> tuple[str, list]:
+    """A plan's overage as (mode, [(bound beyond the quota or None, price)]):
+    a plain price is one unlimited graduated tier, as spec section 8 says."""
+    if isinstance(overage, dict):
+        return next(iter(overage.items()))
+    return "graduated", [(None, overage)]
 
 
 def credit_view(plan: PlanResult) -> PlanResult | None:
@@ -230,8 +236,8 @@ def usage_grid(plan: PlanResult, resource: str, unit: Decimal) -> list[Decimal]:
         size = D(plan.packs[resource].size)
         marks += [quota + k * size for k in (1, 2, 3)] + [quota + size / 2]
     overage = plan.overage.get(resource)
-    if isinstance(overage, dict):
-        bounds = [D(b) for b, _ in next(iter(overage.values())) if b is not None]
+    if overage is not None:
+        bounds = [D(b) for b, _ in overage_tiers(overage)[1] if b is not None]
         marks += [quota + b for b in bounds] + [quota + bounds[-1] * 10] if bounds else []
     steps = [Decimal(1), unit] if unit < 1 else [Decimal(1)]
     points = {ZERO, quota * 10, quota + 10, quota + 1000, Decimal("0.5"), quota / 2}
