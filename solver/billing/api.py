@@ -280,9 +280,7 @@ def _stale_features(client: _Client, export: dict, send: bool, archive: bool) ->
         product, path = r["params"]["id"], f"/v1/products/{r['params']['id']}/features"
         wanted = {q["params"]["entitlement_feature"][len("${feature."):-1] for q in export["requests"]
                   if q["path"] == path}
-        if client.call("GET", f"/v1/products/{product}") is None:
-            continue  # created by this run (or, in a dry run, about to be)
-        for attached in _listed(client, path, {}):
+        for attached in _listed(client, path, {}):  # none when the product is new (a 404 lists nothing)
             feature = (attached.get("entitlement_feature") or {}).get("lookup_key") or ""
             if feature.startswith("planlang_") and feature.removeprefix("planlang_") not in wanted:
                 key = f"product_feature.{product.removeprefix('planlang_')}.{feature.removeprefix('planlang_')}"
