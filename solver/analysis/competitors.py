@@ -41,17 +41,16 @@ def competitor_values(model: Model, solution: Solution, options: Options,
     solver.analysis.optimize.solve, which calls this module)."""
     out = []
     for name in model.competitors:
-        held = {segment: [b.bucket for b in buckets if b.plan is None and b.outside.source == name]
+        held = {segment: [b for b in buckets if b.plan is None and b.outside.source == name]
                 for segment, buckets in solution.segments.items()}
-        held = {segment: numbers for segment, numbers in held.items() if numbers}
+        held = {segment: buckets for segment, buckets in held.items() if buckets}
         priced = [b for buckets in solution.segments.values() for b in buckets
                   if b.plan is not None and b.outside.source == name]
         entry = CompetitorResult(
             competitor=name,
-            buckets=held,
-            users=sum(b.users for s, numbers in held.items() for b in solution.segments[s] if b.bucket in numbers),
-            seats=sum(b.users * b.seats for s, numbers in held.items() for b in solution.segments[s]
-                      if b.bucket in numbers),
+            buckets={segment: [b.bucket for b in buckets] for segment, buckets in held.items()},
+            users=sum(b.users for buckets in held.values() for b in buckets),
+            seats=sum(b.users * b.seats for buckets in held.values() for b in buckets),
             bounded_users=sum(b.users for b in priced),
         )
         if options.out_of_time:
