@@ -74,3 +74,44 @@ def _better(a: tuple[float, float], b: tuple[float, float]) -> bool:
     if a[0] != b[0]:
         return a[0] < b[0]
     return a[1] > b[1] + 1e-9 * max(1.0, abs(b[1]))
+
+
+TIE = 1e-12  # catalogs whose objectives differ by less, relative to them, are equally good (sums' rounding)
+
+
+def first_written(compiled: Compiled, rows: list[Row], rules: list[Conflicts], offered: set[int]) -> set[int]:
+    """Of the catalogs as good as `offered`, the one the file writes first:
+    plan by plan in the file's order, each offered plan moves to the first
+    of its configurations (its choices' values as listed) that keeps the
+    objective (within TIE, sums' rounding), misses no requirement `offered`
+    meets and breaks no price or quota rule, until none moves. Which plans
+    are offered stays as it is. Solvers return any of several equally good
+    catalogs (HiGHS's choice changes with its settings and version); this
+    makes the answer the file's, and it is the one enumeration finds (the
+    first best catalog in the file's order)."""
+    scorer = Scorer(compiled, rows, rules)
+    current = np.array([next((j for j in offered if compiled.plan_of[j] == p), scorer.absent)
+                        for p in range(len(compiled.plans))], dtype=np.int64)
+    objective, missed = scorer.score(current[None, :])
+    best, allowed_miss = float(objective[0]), float(missed[0])
+    moved = True
+    while moved:
+        moved = False
+        for p, j in enumerate(current):
+            if j == scorer.absent:
+                continue
+            earlier = compiled.configs_of(compiled.plans[p])
+            earlier = earlier[earlier < j]
+            if not len(earlier):
+                continue
+            candidates = np.repeat(current[None, :], len(earlier), axis=0)
+            candidates[:, p] = earlier
+            objective, missed = scorer.score(candidates)
+            keeps = scorer.allowed(candidates) & (missed <= allowed_miss) & \
+                (objective >= best - TIE * max(1.0, abs(best)))
+            if keeps.any():
+                i = int(np.flatnonzero(keeps)[0])
+                current[p] = earlier[i]
+                best = max(best, float(objective[i]))
+                moved = True
+    return {int(j) for j in current if j != scorer.absent}

@@ -73,6 +73,9 @@ def _highs_status():
     }
 
 
+MIP_SETTINGS: dict[str, object] = {}  # HiGHS options for the MILP (not its relaxation): see below
+
+
 def highs_model(problem: Problem, options: Options, relaxed: bool = False):
     """A highspy.Highs holding `problem` (its LP relaxation when `relaxed`),
     with the options' tolerances and time left."""
@@ -90,6 +93,9 @@ def highs_model(problem: Problem, options: Options, relaxed: bool = False):
         h.setOptionValue("time_limit", float(options.seconds_left()))
     if options.solution_limit is not None:
         h.setOptionValue("mip_max_improving_sols", int(options.solution_limit))
+    if not relaxed:
+        for key, value in MIP_SETTINGS.items():
+            h.setOptionValue(key, value)
     lp = highspy.HighsLp()
     lp.num_col_ = problem.columns
     lp.num_row_ = problem.rows

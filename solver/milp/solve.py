@@ -3,7 +3,9 @@ evaluator accepts.
 
 `find` builds the MILP (solver/milp/formulation.py), starts it from the
 catalog a local search finds, solves it (or tries every catalog, with the
-`enumerate` backend), and evaluates the catalog found with the evaluator,
+`enumerate` backend), takes of the catalogs as good as the one found the
+one the file writes first (heuristic.first_written: solvers return any of
+several), and evaluates it with the evaluator,
 which must place every bucket where the MILP did, reproduce its revenue and
 cost, and find every requirement and fleet met. A catalog the evaluator
 refuses is most often one that misses a requirement by less than the
@@ -24,7 +26,7 @@ from solver.milp.options import Options
 from solver.milp.compile import Compiled, assign
 from solver.milp.enumerate import TooManyCatalogs, count, enumerate_catalogs
 from solver.milp.formulation import build
-from solver.milp.heuristic import local_search
+from solver.milp.heuristic import first_written, local_search
 from solver.milp.requirements import Conflicts, Row
 from solver.semantics.evaluator import Evaluation, evaluate
 
@@ -83,7 +85,7 @@ def find(compiled: Compiled, rows: list[Row], rules: list[Conflicts], options: O
                   columns=problem.columns, rows=problem.rows, cuts=result.cuts)
     if result.status not in ("optimal", "feasible"):
         return found
-    found.offered = problem.offered(result.values)
+    found.offered = _first_written(compiled, rows, rules, problem.offered(result.values))
     if result.status == "optimal":
         found.proven = result.objective * problem.objective_scale
     try:
@@ -100,13 +102,27 @@ def enumerated(compiled: Compiled, rows: list[Row], rules: list[Conflicts]) -> F
     found = enumerate_catalogs(compiled, rows, rules)
     out = Found("infeasible" if found.offered is None else "optimal", "enumerate", catalogs=found.catalogs)
     if found.offered is not None:
-        out.offered, out.gap, out.proven = found.offered, 0.0, found.objective
+        out.offered, out.gap, out.proven = _first_written(compiled, rows, rules, found.offered), 0.0, found.objective
         try:
-            out.evaluation = checked(compiled, found.offered)
+            out.evaluation = checked(compiled, out.offered)
         except VerificationError as error:
             out = _unverified(out, error)
     out.seconds = time.perf_counter() - started
     return out
+
+
+def _first_written(compiled: Compiled, rows: list[Row], rules: list[Conflicts], offered: set[int]) -> set[int]:
+    """heuristic.first_written's catalog, when the evaluator accepts it
+    (the arrays' rounding of a requirement met by a hair may differ from
+    the evaluator's); else `offered`."""
+    other = first_written(compiled, rows, rules, offered)
+    if other == offered:
+        return offered
+    try:
+        checked(compiled, other)
+    except VerificationError:
+        return offered
+    return other
 
 
 def _refused(compiled: Compiled, rows, rules, options: Options, found: Found, error: VerificationError,
