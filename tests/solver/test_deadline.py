@@ -17,6 +17,7 @@ from solver.milp.options import Options, Result
 
 class _Problem:  # what _by_deadline reads of a Problem
     integer = np.array([True])
+    hint = None  # no MIP start
 
 
 def _stuck(problem, options, tell=None):
