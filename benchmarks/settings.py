@@ -106,7 +106,8 @@ def main() -> None:
                 f"{r['status']}, {100 * (r['gap'] or 0):.2f}% left at {seconds:.0f} s"
 
         name = f"{kind}, seed {seed}" if seed else kind
-        print(f"| {name} | {said(before, b)} | {said(now, n)} | {before / now:.2f}x | {'yes' if same else 'NO'} | "
+        ratio = f"{'>' if b['status'] != 'optimal' else ''}{before / now:.2f}x"  # before stopped: at least
+        print(f"| {name} | {said(before, b)} | {said(now, n)} | {ratio} | {'yes' if same else 'NO'} | "
               f"{b['cuts']}, {n['cuts']} |", flush=True)
 
 
