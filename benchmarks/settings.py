@@ -8,9 +8,10 @@ the same objective.
 
 - before: HiGHS's defaults (restarts, presolve probing) and a cut loop
   that runs until the bound stalls, its cuts handed to HiGHS;
-- now: solver/milp/highs.py's MIP_SETTINGS (no restarts, no probing) and
+- now: solver/milp/highs.py's MIP_SETTINGS (no restarts, no probing),
   the cut loop's budget (solver/milp/cuts.py's BUDGET), its cuts dropped
-  unless they proved the best catalog (HAND_OVER).
+  unless they proved the best catalog (HAND_OVER), and interchangeable
+  configurations offered by their first (formulation.interchangeable).
 
     python benchmarks/settings.py                         # about 40 minutes with --runs 1
     python benchmarks/settings.py --only family --runs 3
@@ -53,7 +54,7 @@ def text(kind: str, seed: int) -> str:
 def one(kind: str, seed: int, variant: str, time_limit: float) -> dict:
     """Solve one instance in this process with the `variant`'s settings."""
     import planlang
-    from solver.milp import backends, cuts, highs
+    from solver.milp import backends, cuts, formulation, highs
     from solver.milp.compile import compile_model
     from solver.milp.formulation import build
     from solver.milp.heuristic import local_search
@@ -62,6 +63,7 @@ def one(kind: str, seed: int, variant: str, time_limit: float) -> dict:
 
     if variant == "before":
         highs.MIP_SETTINGS, cuts.BUDGET, cuts.HAND_OVER = {}, math.inf, True
+        formulation.MERGE_COPIES = False
     started = time.perf_counter()
     compiled = compile_model(planlang.loads(text(kind, seed)))
     rows, rules = compile_requirements(compiled)

@@ -24,9 +24,10 @@ exact, make it small and tight:
   run), and z[t] >= w[t], z <= 1. Rows and columns grow with pairs + runs,
   not with pairs squared.
 
-Pairs a bucket never takes are left out before building, and buckets that
+Pairs a bucket never takes are left out before building, buckets that
 rank the same configurations in the same order share one set of columns
-(see _pairs); the ranking is strict (compile.py), so the offered
+(see _pairs), and configurations no bucket, row, rule or objective can tell
+apart are offered by their first (see interchangeable); the ranking is strict (compile.py), so the offered
 configurations fix every bucket's choice. What is left of the relaxation's
 gap comes from user types reading a fractional catalog differently;
 solver/milp/cuts.py closes most of it before HiGHS branches.
@@ -49,6 +50,7 @@ from solver.semantics.evaluator import TOLERANCE
 from solver.milp.requirements import Conflicts, Row, objective_on_configs
 
 INF = np.inf
+MERGE_COPIES = True  # offer interchangeable configurations by their first (see interchangeable)
 STRICT = 1e-6  # to spare on a `strict` row (scaled: its largest coefficient is 1), ten times the solver's tolerance
 
 
@@ -81,6 +83,7 @@ class Problem:
     constraints: list[Constraint]
     pairs: "Pairs | None" = None
     hint: set[int] | None = None  # configurations of a catalog meeting every requirement: a MIP start
+    representative: np.ndarray | None = None  # per configuration: the first one interchangeable with it
 
     def offered(self, values: np.ndarray) -> set[int]:
         """The catalog a solver's column values stand for: configuration indexes."""
@@ -93,6 +96,8 @@ class Problem:
         pairs, J = self.pairs, len(self.offer)
         P, R = len(pairs.config), pairs.runs
         values = np.zeros(self.columns)
+        if self.representative is not None:  # the model offers each class by its first
+            offered = {int(self.representative[j]) for j in offered}
         x = np.isin(np.arange(J), list(offered)).astype(float)
         values[self.offer] = x
         on = x[pairs.config] > 0
@@ -216,18 +221,21 @@ class Pairs:
         return (self.members @ table)[self.type, self.config]
 
 
-def _pairs(compiled: Compiled) -> Pairs:
+def _pairs(compiled: Compiled, left_out: np.ndarray) -> Pairs:
     """Every configuration a user type might take. Dominated pairs are left
     out: those below staying out (not in the ranking at all), and those
     ranked below every configuration of a plan that must be offered, since
-    one of those is always there to take instead."""
+    one of those is always there to take instead. Configurations in
+    `left_out` (interchangeable with an earlier one) are in no ranking."""
     plan_of = compiled.plan_of
     every = {p: compiled.configs_of(name) for p, name in enumerate(compiled.plans)
              if not compiled.model.plans[name].optional}
+    every = {p: members[~left_out[members]] for p, members in every.items()}
     types: dict[tuple[int, ...], int] = {}
     member_of = np.zeros(len(compiled.ranking), dtype=np.int64)
     kept: list[np.ndarray] = []
     for k, ranked in enumerate(compiled.ranking):
+        ranked = ranked[~left_out[ranked]]
         position = np.full(len(compiled.configs), len(ranked))
         position[ranked] = np.arange(len(ranked))
         floor = min((position[members].max() for members in every.values()), default=len(ranked))
@@ -287,6 +295,48 @@ def _without_impossible(coefficient: np.ndarray, bound: float, op: str, pairs: P
     return np.where(impossible, 0.0, coefficient)
 
 
+def interchangeable(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
+                    capacities: list["Fleet"]) -> np.ndarray:
+    """Per configuration, the first configuration of its plan that is
+    interchangeable with it (itself when none before is): the same utility
+    and contribution for every bucket, the same coefficient in every
+    requirement row and fleet, the same part of the objective on plan items,
+    and the same place in every price or quota rule. Swapping one for the
+    other changes no bucket's choice, no row and no objective, so the MILP
+    offers each class by its first and loses no catalog's value; the first
+    is also the one reported (heuristic.first_written). In the held-out
+    family half the configurations are such copies (a video quota on a plan
+    nobody uses video on, the price of a pack nobody buys). MERGE_COPIES
+    False: every configuration its own (benchmarks/settings.py's "before")."""
+    J = len(compiled.configs)
+    if not MERGE_COPIES:
+        return np.arange(J)
+    columns = [compiled.utility, compiled.contribution, objective_on_configs(compiled)[None, :]]
+    columns += [row.coefficient for row in rows]
+    columns += [fleet.hours for fleet in capacities]
+    alone: list[list[int]] = [[] for _ in range(J)]
+    partners: list[list[tuple]] = [[] for _ in range(J)]
+    tuples: list[list[tuple]] = [[] for _ in range(J)]
+    for r, rule in enumerate(rules):
+        for j in rule.alone:
+            alone[j].append(r)
+        for a, others in rule.pairs.items():
+            for b in others:
+                partners[a].append((r, b))
+                partners[b].append((r, a))
+        for members in rule.tuples:
+            for j in members:
+                tuples[j].append((r, tuple(m for m in members if m != j)))
+    signature = np.vstack(columns)
+    first: dict[tuple, int] = {}
+    out = np.arange(J)
+    for j in range(J):
+        key = (int(compiled.plan_of[j]), signature[:, j].tobytes(), tuple(alone[j]), tuple(sorted(partners[j])),
+               tuple(sorted(tuples[j])))
+        out[j] = first.setdefault(key, j)
+    return out
+
+
 @dataclass
 class Fleet:
     """A capacity row: busy GPU-hours of a pool per (bucket, configuration)
@@ -324,7 +374,10 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
     meets them with less than that to spare is lost (see
     milp/solve.py)."""
     J = len(compiled.configs)
-    pairs = _pairs(compiled)
+    capacities = fleets(compiled) if capacities is None else capacities
+    representative = interchangeable(compiled, rows, rules, capacities)
+    left_out = representative != np.arange(J)
+    pairs = _pairs(compiled, left_out)
     js, run = pairs.config, pairs.run
     P, R = len(js), pairs.runs
 
@@ -335,6 +388,7 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
     n = J + P + 2 * R
     lower = np.zeros(n)
     upper = np.ones(n)
+    upper[x[left_out]] = 0.0  # offered as their class's first
     integer = np.zeros(n, dtype=bool)
     integer[x] = True
     objective = np.zeros(n)
@@ -388,7 +442,7 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
                 constraint.slack.append(slacks.new(int(r), sign))
         constraints.append(constraint)
 
-    for fleet in fleets(compiled) if capacities is None else capacities:
+    for fleet in capacities:
         key, capacity = fleet.key, fleet.capacity
         if enforce is not None and key not in enforce:
             continue
@@ -437,4 +491,5 @@ def build(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
         objective=objective / scale, objective_scale=scale,
         lower=lower, upper=upper, integer=integer, start=start, index=index, value=value,
         row_lower=row_lower, row_upper=row_upper, offer=x, constraints=constraints, pairs=pairs,
+        representative=representative,
     )

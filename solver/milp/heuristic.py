@@ -82,13 +82,14 @@ TIE = 1e-12  # catalogs whose objectives differ by less, relative to them, are e
 def first_written(compiled: Compiled, rows: list[Row], rules: list[Conflicts], offered: set[int]) -> set[int]:
     """Of the catalogs as good as `offered`, the one the file writes first:
     plan by plan in the file's order, each offered plan moves to the first
-    of its configurations (its choices' values as listed) that keeps the
-    objective (within TIE, sums' rounding), misses no requirement `offered`
-    meets and breaks no price or quota rule, until none moves. Which plans
-    are offered stays as it is. Solvers return any of several equally good
-    catalogs (HiGHS's choice changes with its settings and version); this
-    makes the answer the file's, and it is the one enumeration finds (the
-    first best catalog in the file's order)."""
+    of its options that keeps the objective (within TIE, sums' rounding),
+    misses no requirement `offered` meets and breaks no price or quota
+    rule, until none moves. An optional plan's first option is to leave it
+    out (a plan that adds nothing is not offered), then its configurations
+    (its choices' values as listed). Solvers return any of several equally
+    good catalogs (HiGHS's choice changes with its settings and version);
+    this makes the answer the file's, the same from every solver and from
+    enumeration."""
     scorer = Scorer(compiled, rows, rules)
     current = np.array([next((j for j in offered if compiled.plan_of[j] == p), scorer.absent)
                         for p in range(len(compiled.plans))], dtype=np.int64)
@@ -102,6 +103,8 @@ def first_written(compiled: Compiled, rows: list[Row], rules: list[Conflicts], o
                 continue
             earlier = compiled.configs_of(compiled.plans[p])
             earlier = earlier[earlier < j]
+            if compiled.model.plans[compiled.plans[p]].optional:
+                earlier = np.r_[scorer.absent, earlier]
             if not len(earlier):
                 continue
             candidates = np.repeat(current[None, :], len(earlier), axis=0)
