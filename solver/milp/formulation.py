@@ -27,10 +27,11 @@ exact, make it small and tight:
 Pairs a bucket never takes are left out before building, buckets that
 rank the same configurations in the same order share one set of columns
 (see _pairs), and configurations no bucket, row, rule or objective can tell
-apart are offered by their first (see interchangeable); the ranking is strict (compile.py), so the offered
-configurations fix every bucket's choice. What is left of the relaxation's
-gap comes from user types reading a fractional catalog differently;
-solver/milp/cuts.py closes most of it before HiGHS branches.
+apart are offered by their first (see interchangeable); the ranking is
+strict (compile.py), so the offered configurations fix every bucket's
+choice. What is left of the relaxation's gap comes from user types reading
+a fractional catalog differently; solver/milp/cuts.py closes most of it
+before HiGHS branches.
 
 Rows are scaled so their largest coefficient is 1, and the objective so its
 largest is 1: user counts in the hundreds of millions times dollars would
