@@ -71,7 +71,7 @@ STALL = 1e-3
 CLIQUE_STARTS = 60  # fractional columns a clique is grown from
 CLIQUE_NODES = 1500  # the largest fractional y taken into the conflict graph
 VIOLATED = 1e-6
-BUDGET = 0.25  # of the first relaxation's simplex iterations, for the re-solves (see the docstring)
+BUDGET = 0.5  # of the first relaxation's simplex iterations, for the re-solves (see the docstring)
 HAND_OVER = False  # whether HiGHS gets the cuts of a loop that did not prove the best catalog
 
 

@@ -74,7 +74,7 @@ def _highs_status():
 
 
 # HiGHS options for the MILP (not its relaxation). Measured (benchmarks/README.md,
-# "Restarts, probing and the cut loop's budget"): after fixing columns at the
+# "Restarts, probing, copies and the cut loop's budget"): after fixing columns at the
 # root, HiGHS restarts, presolves again and probes, for minutes on catalogs whose
 # types rank configurations in many ways (the held-out family's seeds 4 and 5 were
 # not proven in 120 s, large-accounts took 121 s); without restarts and probing
