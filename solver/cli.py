@@ -263,16 +263,15 @@ def solve(
     seed: Seed = 0,
 ) -> None:
     """Find the catalog with the best objective, and explain it."""
+    from dataclasses import replace
+
     from rich.console import Console
 
     from solver.analysis.optimize import SolveInputError, solve as solve_model
+    from solver.milp.progress import Progress
     from solver.views.terminal import print_explained, print_solution
 
     reply = Reply(json_output)
-    from dataclasses import replace
-
-    from solver.milp.progress import Progress
-
     options = _options(reply, solver_name, time_limit, gap).started()  # a deadline for the whole command
     options = replace(options, progress=Progress(lambda line: typer.echo(line, err=True)))  # long solves only
     if robust or vary:

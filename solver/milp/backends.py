@@ -36,7 +36,7 @@ def solve(problem: Problem, options: Options) -> Result:
         from solver.milp.cuts import tighten
 
         tightened = tighten(problem, options)
-        result = tightened.result or tightened.bounded(solve_highs(tightened.handed_over(problem), options))
+        result = tightened.result or tightened.bounded(solve_highs(tightened.problem, options))
         result.cuts = tightened.cuts
     else:
         result = solve_highs(problem, options)

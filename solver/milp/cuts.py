@@ -77,15 +77,10 @@ HAND_OVER = False  # whether HiGHS gets the cuts of a loop that did not prove th
 
 @dataclass
 class Tightened:
-    problem: Problem  # with the cuts as rows
+    problem: Problem  # what HiGHS is to solve: with the cuts as rows when HAND_OVER, else as built
     cuts: int
     result: Result | None  # when the relaxation alone proved a catalog best
     bound: float | None = None  # the tightened relaxation's: no catalog is worth more
-
-    def handed_over(self, problem: Problem) -> Problem:
-        """What HiGHS is to solve when the loop proved nothing: `problem`
-        without the cuts unless HAND_OVER."""
-        return self.problem if HAND_OVER else problem
 
     def bounded(self, result: Result) -> Result:
         """`result` (of the tightened problem) with the better of its bound
@@ -182,9 +177,10 @@ def _best_per_configuration(pairs: Pairs, y: np.ndarray, candidates: np.ndarray)
 
 
 def tighten(problem: Problem, options: Options) -> Tightened:
-    """`problem` with cuts found from its relaxation (see the module's
-    docstring), and a Result when the relaxation already proves a catalog
-    best: its catalog is whole, or no catalog beats the MIP start."""
+    """Cuts found from `problem`'s relaxation (see the module's docstring),
+    what HiGHS is to solve (`problem` with them as rows when HAND_OVER, else
+    `problem` as built), and a Result when the relaxation already proves a
+    catalog best: its catalog is whole, or no catalog beats the MIP start."""
     pairs = problem.pairs
     J = len(problem.offer)
     P = len(pairs.config)
@@ -201,7 +197,6 @@ def tighten(problem: Problem, options: Options) -> Tightened:
     cuts: list[np.ndarray] = []
     bounds: list[float] = []  # after each round
     result = None
-
     for _ in range(ROUNDS):
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or options.out_of_time:
             break
@@ -238,4 +233,5 @@ def tighten(problem: Problem, options: Options) -> Tightened:
         budget -= h.getInfo().simplex_iteration_count
         if budget < 0:
             break
-    return Tightened(problem.with_rows(cuts, 1.0), len(cuts), result, min(bounds, default=None))
+    handed = problem.with_rows(cuts, 1.0) if HAND_OVER else problem
+    return Tightened(handed, len(cuts), result, min(bounds, default=None))

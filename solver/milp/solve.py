@@ -85,11 +85,11 @@ def find(compiled: Compiled, rows: list[Row], rules: list[Conflicts], options: O
                   columns=problem.columns, rows=problem.rows, cuts=result.cuts)
     if result.status not in ("optimal", "feasible"):
         return found
-    found.offered = _first_written(compiled, rows, rules, problem.offered(result.values))
+    found.offered, evaluation = _first_written(compiled, rows, rules, problem.offered(result.values))
     if result.status == "optimal":
         found.proven = result.objective * problem.objective_scale
     try:
-        found.evaluation = checked(compiled, found.offered)
+        found.evaluation = evaluation if evaluation is not None else checked(compiled, found.offered)
         return found
     except VerificationError as error:
         bound = result.bound * problem.objective_scale if result.bound is not None else None
@@ -102,27 +102,29 @@ def enumerated(compiled: Compiled, rows: list[Row], rules: list[Conflicts]) -> F
     found = enumerate_catalogs(compiled, rows, rules)
     out = Found("infeasible" if found.offered is None else "optimal", "enumerate", catalogs=found.catalogs)
     if found.offered is not None:
-        out.offered, out.gap, out.proven = _first_written(compiled, rows, rules, found.offered), 0.0, found.objective
+        out.offered, evaluation = _first_written(compiled, rows, rules, found.offered)
+        out.gap, out.proven = 0.0, found.objective
         try:
-            out.evaluation = checked(compiled, out.offered)
+            out.evaluation = evaluation if evaluation is not None else checked(compiled, out.offered)
         except VerificationError as error:
             out = _unverified(out, error)
     out.seconds = time.perf_counter() - started
     return out
 
 
-def _first_written(compiled: Compiled, rows: list[Row], rules: list[Conflicts], offered: set[int]) -> set[int]:
-    """heuristic.first_written's catalog, when the evaluator accepts it
-    (the arrays' rounding of a requirement met by a hair may differ from
-    the evaluator's); else `offered`."""
+def _first_written(compiled: Compiled, rows: list[Row], rules: list[Conflicts],
+                   offered: set[int]) -> tuple[set[int], Evaluation | None]:
+    """heuristic.first_written's catalog and its evaluation, when the
+    evaluator accepts it (the arrays' rounding of a requirement met by a
+    hair may differ from the evaluator's); else `offered`, not yet
+    evaluated."""
     other = first_written(compiled, rows, rules, offered)
-    if other == offered:
-        return offered
-    try:
-        checked(compiled, other)
-    except VerificationError:
-        return offered
-    return other
+    if other != offered:
+        try:
+            return other, checked(compiled, other)
+        except VerificationError:
+            pass
+    return offered, None
 
 
 def _refused(compiled: Compiled, rows, rules, options: Options, found: Found, error: VerificationError,
