@@ -34,7 +34,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from scenarios import LARGE, LARGE_ACCOUNTS, LARGE_CREDITS, MEDIUM, Size  # noqa: E402
+from scenarios import LARGE, LARGE_ACCOUNTS, LARGE_CREDITS, LARGE_WINDOWS, MEDIUM, Size  # noqa: E402
 
 ENUMERATE_AT_MOST = 20_000_000  # catalogs enumerated for real; beyond, estimated
 SAMPLE = 500_000  # catalogs timed to estimate an enumeration too long to run
@@ -48,7 +48,7 @@ GROWTH = (
 def sizes(quick: bool) -> dict[str, str | Size]:
     """Name -> an example's path or a generated Size."""
     out: dict[str, str | Size] = {p.stem: str(p) for p in sorted((ROOT / "examples").glob("*.plan"))}
-    out.update({s.name: s for s in [MEDIUM, LARGE, LARGE_CREDITS, LARGE_ACCOUNTS] + ([] if quick else GROWTH)})
+    out.update({s.name: s for s in [MEDIUM, LARGE, LARGE_CREDITS, LARGE_ACCOUNTS, LARGE_WINDOWS] + ([] if quick else GROWTH)})
     return out
 
 

@@ -17,6 +17,12 @@ segment churns and reaches a competitor of its own (a rival plan of its size
 or a pay-as-you-go API), the top two plans are sold per seat with a seat
 minimum and per-seat quotas, and every paid plan has an annual term at a
 fixed discount (a second option per plan, so the configurations are as many).
+With `windows=True` (spec section 11) use spreads over the month: each
+segment is active some days and hours (light ones a few days of an hour,
+heavy ones most days of many hours), every plan's message quota is a cap
+per 5 hours (its choices as many), and the free plan gives credits per day
+for images, premium answers and video in place of its quotas and overage
+(a choice of daily grants in place of its overage prices).
 """
 
 from __future__ import annotations
@@ -36,16 +42,18 @@ class Size:
     configurations: int  # per plan, about
     credits: bool = False
     accounts: bool = False
+    windows: bool = False
 
     def text(self, seed: int = 7) -> str:
         return scenario(self.segments, self.buckets, self.plans, self.configurations, seed, self.credits,
-                        self.accounts)
+                        self.accounts, self.windows)
 
 
 MEDIUM = Size("medium", 5, 10, 4, 50)
 LARGE = Size("large", 20, 10, 5, 140)
 LARGE_CREDITS = Size("large-credits", 20, 10, 5, 140, credits=True)
 LARGE_ACCOUNTS = Size("large-accounts", 20, 10, 5, 140, accounts=True)
+LARGE_WINDOWS = Size("large-windows", 20, 10, 5, 140, windows=True)
 
 
 def _factors(target: int) -> tuple[int, int, int]:
@@ -81,7 +89,7 @@ def gpu_pools(fleet: str) -> list[str]:
 
 
 def scenario(segments: int, buckets: int, plans: int, configurations: int, seed: int = 7,
-             credits: bool = False, accounts: bool = False) -> str:
+             credits: bool = False, accounts: bool = False, windows: bool = False) -> str:
     rng = np.random.default_rng(seed)
     out = [
         f"# generated: {segments} segments x {buckets} buckets, {plans} plans of ~{configurations} configurations",
@@ -134,6 +142,9 @@ def scenario(segments: int, buckets: int, plans: int, configurations: int, seed:
             *([f"  seats ~ lognormal(median = {round(rng.uniform(3, 15))}, p90 = {round(rng.uniform(30, 90))})"]
               if company else []),
             *([f"  competitors = [c{s}]", f"  churn = {round(rng.uniform(0.5, 6), 1)}%"] if accounts else []),
+            *([f"  active = {min(30, round((3 + 25 * s / max(1, segments - 1)) * rng.uniform(0.8, 1.2)))} days, "
+               f"{min(24, round((1 + 9 * s / max(1, segments - 1)) * rng.uniform(0.7, 1.3)) or 1)} hours"]
+              if windows else []),
             "}",
             "",
         ]
@@ -163,6 +174,16 @@ def scenario(segments: int, buckets: int, plans: int, configurations: int, seed:
                 "  rate video_s = 15",
                 f"  pack credits 1000 for {_money(round(9 * (1 - 0.3 * tier), 2))}" if p else "",
             ]
+        elif windows and not p:  # the free plan: credits every day, a hard cap
+            grants = sorted({max(1, round((10 * 5 + 5 * 12) * (0.6 + 0.8 * i / max(1, o_n - 1)) / 30))
+                             for i in range(o_n)})
+            sold = [
+                f"  credits in [{', '.join(map(str, grants))}] per day" if len(grants) > 1
+                else f"  credits = {grants[0]} per day",
+                "  rate image   = 5",
+                "  rate premium = 12",
+                "  rate video_s = 15",
+            ]
         else:
             sold = [
                 f"  quota image   = {int(10 * scale)}",
@@ -175,6 +196,9 @@ def scenario(segments: int, buckets: int, plans: int, configurations: int, seed:
             ]
         seated = accounts and p >= plans - 2  # team plans: per seat, a minimum, pooled per-seat quotas
         per_seat = " per seat" if seated else ""
+        if windows:  # the month's quota as a cap per 5 hours: about 40 such windows in a busy month
+            quotas = sorted({max(1, round(q / 40)) for q in quotas})
+            per_seat += " per 5 hours"
         out += [line for line in [
             f"plan p{p}{optional} {{",
             f"  {'seat' if seated else 'price'} in {prices}" if len(price_list) > 1

@@ -8,20 +8,24 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from statistics import NormalDist
 
 from planlang.diagnostics import Problems, did_you_mean
+from planlang.format import expr_text
 from planlang.items import FIGURE, FIGURES, NAMED, figure_names, item_of, numbers_of
 from planlang.linear import AGGREGATE, STRUCTURAL, Linear, linearize
 from planlang.model import (
     CREDITS, Block, Competitor, Competitors, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal,
-    MinSeats, Model, Money,
-    Negate, Node, Number, Objective, Overage, Pack, Percent, Plan, Quota, Range, Rate, Ref,
+    DAYS_PER_MONTH, MinSeats, Model, Money,
+    Negate, Node, Number, Objective, Overage, Pack, Percent, Period, Plan, Quota, Range, Rate, Ref,
     Require, Resource, Segment, Setting, Span, Term, TieredOverage, Uniform, Unlimited, Usage,
     Values, Worth, number_text,
 )
-from planlang.units import SYMBOLS, currency_matches
+from planlang.units import HOURS, HOURS_PER_DAY, MAX_NUMBER, SYMBOLS, currency_matches
 
 MAX_BUCKETS = 1000
+_NORMAL = NormalDist()
+Z90 = _NORMAL.inv_cdf(0.9)
 MAX_RANGE_VALUES = 10_000
 MAX_CONFIGURATIONS = 100_000
 OWNED_SETTINGS = ("price", "lifespan", "power", "pue", "electricity", "overhead")
@@ -327,6 +331,16 @@ class Checker:
                 self.add(settings["attempts"].key.span, "attempts belongs to an outcome resource: "
                          "add `success = P%` or drop attempts")
 
+    def _active(self, active: Setting) -> None:
+        """`active = N days, H hours`: N from 1 to 730/24 (every day of a
+        month of 730 hours), H from 1 to 24 (spec section 11)."""
+        days, hours = active.value, active.second
+        if not 1.0 <= days.value * HOURS[days.unit] / HOURS_PER_DAY <= DAYS_PER_MONTH * (1 + 1e-12):
+            self.add(days.span, f"active days are from 1 to {DAYS_PER_MONTH:.4g} (a month of 730 hours); "
+                     f"{_show(days)} days is not")
+        if hours is not None and not 1.0 <= hours.value * HOURS[hours.unit] <= HOURS_PER_DAY:
+            self.add(hours.span, f"hours of use on an active day are from 1 to 24; {_show(hours)} {hours.unit} is not")
+
     def _segment(self, segment: Segment) -> None:
         settings = self._once(segment, lambda i: i.key.name if isinstance(i, Setting) else None)
         partial = segment.span.line in self.partial
@@ -341,15 +355,14 @@ class Checker:
             self.add(buckets.value.span, f"buckets must be at most {MAX_BUCKETS}")
         self._once(segment, lambda i: f"usage of {i.resource.name}" if isinstance(i, Usage) else None)
         self._once(segment, lambda i: f"the value of {i.target.name}" if isinstance(i, Worth) else None)
+        if "active" in settings:
+            self._active(settings["active"])
         first_list: Values | None = None
         for usage in segment.usages:
             self.known("resource", usage.resource)
             value = usage.value
             if isinstance(value, Lognormal):
-                if self._at_least(value.median, 0, "the median", strict=True) and \
-                        value.p90.value < value.median.value:
-                    self.add(value.p90.span, f"p90 ({_show(value.p90)}) is below the median "
-                             f"({_show(value.median)}); the 90th percentile cannot be lower")
+                self._lognormal(value, f"{usage.resource.name} a month", segment.bucket_count)
             elif isinstance(value, Uniform):
                 if self._at_least(value.low, 0, "usage") and value.high.value < value.low.value:
                     self.add(value.high.span, f"the high end ({_show(value.high)}) is below the low "
@@ -374,15 +387,35 @@ class Checker:
             self._worth(worth)
         self._accounts(segment, buckets, first_list)
 
+    def _lognormal(self, value: Lognormal, what: str, buckets: int) -> None:
+        """A median above 0, a p90 at least the median, and a spread whose
+        heaviest bucket stays within what planlang handles: its mean is
+        K * median * exp(s^2 / 2) * (1 - Phi(z((K - 1) / K) - s)), s the
+        lognormal's sigma (solver/semantics/buckets.py), here in logarithms
+        so that no spread overflows."""
+        if not self._at_least(value.median, 0, "the median", strict=True):
+            return
+        if value.p90.value < value.median.value:
+            self.add(value.p90.span, f"p90 ({_show(value.p90)}) is below the median "
+                     f"({_show(value.median)}); the 90th percentile cannot be lower")
+            return
+        if buckets < 1:
+            return  # reported with `buckets`
+        sigma = math.log(value.p90.value / value.median.value) / Z90
+        tail = _NORMAL.cdf(sigma - _NORMAL.inv_cdf((buckets - 1) / buckets)) if buckets > 1 else 1.0
+        heaviest = math.log(buckets * value.median.value) + sigma * sigma / 2 + math.log(max(tail, 1e-300))
+        if heaviest > math.log(MAX_NUMBER):
+            self.add(value.span, f"this spread puts about 1e{heaviest / math.log(10):.0f} {what} in the heaviest "
+                     f"of {buckets} buckets, more than planlang handles ({MAX_NUMBER:.0e}): a p90 "
+                     f"{value.p90.value / value.median.value:.3g} times the median; check the two numbers")
+
     def _accounts(self, segment: Segment, buckets, first_list) -> None:
         """Seats, churn and the competitors a segment reaches (spec section 10)."""
         seats = segment.seats
         if seats is not None:
             value = seats.value
             if isinstance(value, Lognormal):
-                if self._at_least(value.median, 0, "the median", strict=True) and value.p90.value < value.median.value:
-                    self.add(value.p90.span, f"p90 ({_show(value.p90)}) is below the median "
-                             f"({_show(value.median)}); the 90th percentile cannot be lower")
+                self._lognormal(value, "seats", segment.bucket_count)
             elif isinstance(value, Uniform):
                 if self._at_least(value.low, 0, "seats", strict=True) and value.high.value < value.low.value:
                     self.add(value.high.span, f"the high end ({_show(value.high)}) is below the low "
@@ -440,8 +473,8 @@ class Checker:
                      "first amount must be at least the second")
 
     def _plan(self, plan: Plan) -> None:
-        self._once(plan, lambda i: i.key.name if isinstance(i, Setting) else None)
-        self._once(plan, lambda i: f"the quota of {i.resource.name}" if isinstance(i, Quota) else None)
+        self._once(plan, lambda i: i.key.name + _per(i) if isinstance(i, Setting) else None)
+        self._once(plan, lambda i: f"the quota of {i.resource.name}{_per(i)}" if isinstance(i, Quota) else None)
         overages = self._once(plan, lambda i: f"the overage of {i.resource.name}"
                               if isinstance(i, (Overage, TieredOverage)) else None)
         self._once(plan, lambda i: f"the pack of {i.resource.name}" if isinstance(i, Pack) else None)
@@ -464,7 +497,7 @@ class Checker:
             for value in choice_values(plan.annual.value):
                 if isinstance(value, Percent) and value.value >= 100:
                     self.add(value.span, "an annual discount is below 100%: 100% would give the year away")
-        for quota in plan.quotas:
+        for quota in plan.quotas + plan.window_quotas:
             self.known("resource", quota.resource)
             configurations *= max(1, self._choices(quota.value, "a quota"))
         for item in plan.items:
@@ -540,12 +573,12 @@ class Checker:
         """Check a plan's credit items (spec section 8); return how many choices they make."""
         choices = 1
         credits = plan.credits
-        if credits is not None:
-            choices *= max(1, self._choices(credits.value, "credits"))
+        for granted in ([credits] if credits is not None else []) + plan.window_credits:
+            choices *= max(1, self._choices(granted.value, "credits"))
         for rate in plan.rates:
             self.known("resource", rate.resource)
             choices *= max(1, self._choices(rate.value, "a rate (credits per unit)", strict=True))
-        sources = [i for i in (credits, plan.credit_pack, plan.credit_overage) if i is not None]
+        sources = [i for i in (credits, *plan.window_credits, plan.credit_pack, plan.credit_overage) if i is not None]
         name = plan.name.name
         if plan.span.line in self.partial:
             return choices  # an item lost to a syntax error may be the one missing
@@ -576,20 +609,25 @@ class Checker:
             hint = did_you_mean(name, FIGURE) or f"; figures are {FIGURE_NAMES}"
             self.add(term.function.span, f"unknown figure '{name}'{hint}")
             return False
-        shape = next((s for s in figure.args if len(s) == len(term.args)), None)
+        period = term.period if term.period is not None and not term.period.monthly else None
+        shape = next((s for s in figure.args if len(s) == len(term.args) + (term.period is not None)), None)
         if shape is None:
             self.add(term.span, f"{name} is written {figure.usage}")
             return False
         if not all([self.known(kind, arg) for kind, arg in zip(shape, term.args)]):
             return False
-        if figure.what:
+        if figure.what or period is not None:
             plan = self.declared["plan"][term.args[0].name]
             resource = term.args[1].name if len(term.args) > 1 else None
             word, _, named = figure.item.partition(" ")
-            if not has_item(plan, word, named or resource):
-                written = f"{name}({', '.join(a.name for a in term.args)})"
-                self.add(term.span, f"plan '{plan.name.name}' has no {figure.what.format(r=resource)}, so "
-                         f"{written} names nothing: add {figure.how.format(r=resource)} to it, or name another plan")
+            if not has_item(plan, word, named or resource, period):
+                written = expr_text(term)
+                what = figure.what or f"{word} of {resource}"
+                how = figure.how or f"`{word} {resource} = N`"
+                if period is not None:
+                    what, how = f"{what} per {period.name}", how.rstrip("`") + f" per {period.name}`"
+                self.add(term.span, f"plan '{plan.name.name}' has no {what.format(r=resource)}, so "
+                         f"{written} names nothing: add {how.format(r=resource)} to it, or name another plan")
                 return False
         return True
 
@@ -657,10 +695,13 @@ class Checker:
                 self.add(span, f"a quota may be unlimited, so it cannot be {objective.sense}d")
 
 
-def has_item(block: Block, word: str, name: str | None = None) -> bool:
+def has_item(block: Block, word: str, name: str | None = None, period: Period | None = None) -> bool:
     """Whether `block` holds an item `word` (about `name`, when given): a
-    setting by its key, another item by its keyword and what it names."""
+    setting by its key, another item by its keyword and what it names; with
+    `period`, the one granted per that period (spec section 11)."""
     for node in block.items:
+        if _per(node) != (f" per {period.name}" if period is not None else ""):
+            continue
         if isinstance(node, Setting):
             if node.key.name == word and name is None:
                 return True
@@ -669,6 +710,12 @@ def has_item(block: Block, word: str, name: str | None = None) -> bool:
         if item.word == word and (name is None or getattr(node, item.named).name == name):
             return True
     return False
+
+
+def _per(item) -> str:
+    """" per 5 hours" for an item granted per a window; "" for a monthly one."""
+    period = getattr(item, "period", None)
+    return "" if period is None or period.monthly else f" per {period.name}"
 
 
 def check(model: Model, problems: Problems, broken=None, partial=None, money=None) -> None:

@@ -13,6 +13,8 @@ source text (what `planlang sweep --set` and the shadow prices use).
     plan.studio.overage.credits
     plan.api.overage.message   (tiered: every tier's price; .tier2 one tier's price, .tier2.bound its bound)
     plan.business.seat         plan.business.min_seats plan.business.annual
+    plan.pro.quota.message.per_5_hours    plan.pro.credits.per_day   (a period's amount: spec section 11)
+    segment.casual.active      (its days; .hours for the hours of an active day)
     competitor.api.overage.code_turn      (a competitor's items as a plan's)
 
 A change is a new value in the number's written unit (`20` for `$20`, `50`
@@ -27,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from planlang.items import ANY, ITEMS, POSITIVE, Domain, item_of, items_of, numbers_of, setting
+from planlang.items import ANY, ITEMS, POSITIVE, Domain, item_of, items_of, numbers_of, period_key, setting
 from planlang.model import (
     BinOp, Block, GpuTime, Lognormal, Model, Money, Negate, Node, Number, Percent, Quantity, Range, Rate, Setting,
     TieredOverage, Uniform, Values, Worth,
@@ -138,8 +140,16 @@ def _item(block: Block, kind: str, key: str, rest: list[str]):
                  and getattr(i, named[key]).name == rest[0]]
         if not found:
             raise EditError(f"{kind} '{block.name.name}' has no {key} for '{rest[0]}'")
-        return _part(found[0], f"{key} of {rest[0]}", rest[1:])
+        item, left = _of_period(found, rest[1:], f"{kind} '{block.name.name}' has no {key} of {rest[0]}")
+        return _part(item, f"{key} of {rest[0]}", left)
     settings = block.settings(key)
+    if settings and any(getattr(s, "period", None) is not None for s in settings):
+        setting, rest = _of_period(settings, rest, f"{kind} '{block.name.name}' grants no {key}")
+        return setting.value, rest
+    if key == "active" and rest and rest[0] in ("days", "hours") and settings:
+        if rest[0] == "hours" and settings[0].second is None:
+            raise EditError(f"{kind} '{block.name.name}' gives no hours: write `active = N days, H hours` first")
+        return (settings[0].value if rest[0] == "days" else settings[0].second), rest[1:]
     if not settings:
         keys = sorted({i.key.name for i in block.items if hasattr(i, "key")})
         raise EditError(f"{kind} '{block.name.name}' sets no '{key}' (it sets: {', '.join(keys) or 'nothing'})")
@@ -150,6 +160,22 @@ def _item(block: Block, kind: str, key: str, rest: list[str]):
                             f"e.g. resource.{block.name.name}.gpu.{next(iter(pools))}")
         return pools[rest[0]], rest[1:]
     return settings[0].value, rest
+
+
+def _of_period(items: list, rest: list[str], missing: str):
+    """Of a quota's (or the credits') items, the one a path names: the
+    monthly one, or the one of a period named next (`.per_5_hours`,
+    `.per_day`: spec section 11)."""
+    periods = [getattr(i, "period", None) for i in items]  # a segment's `value R` has none
+    keys = {period_key(p) if p is not None and not p.monthly else None: i for p, i in zip(periods, items)}
+    if rest and rest[0].startswith("per_"):
+        if rest[0] not in keys:
+            periods = ", ".join(k for k in keys if k) or "none"
+            raise EditError(f"{missing} {rest[0].replace('_', ' ')} (its periods: {periods})")
+        return keys[rest[0]], rest[1:]
+    if None not in keys:
+        raise EditError(f"{missing} a month; name its period: {', '.join(k for k in keys if k)}")
+    return keys[None], rest
 
 
 def _part(node, what: str, rest: list[str]):

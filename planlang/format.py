@@ -14,7 +14,7 @@ from __future__ import annotations
 from planlang.model import (
     BinOp, Block, Competitor, Competitors, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal,
     MinSeats, Model,
-    Money, Negate, Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range,
+    Money, Negate, Number, Objective, Overage, Pack, Percent, Period, Plan, Quantity, Quota, Range,
     Rate, Require, Resource, Segment, Setting, Term, TieredOverage, Uniform, Unlimited, Usage,
     Values, Worth, number_text,
 )
@@ -102,23 +102,34 @@ def expr_text(expr) -> str:
             inner = f"({inner})"
         return f"-{inner}"
     if isinstance(expr, Term):
-        if expr.args:
-            return f"{expr.function.name}({', '.join(a.name for a in expr.args)})"
-        return expr.function.name
+        args = [a.name for a in expr.args] + ([period_text(expr.period)] if expr.period is not None else [])
+        return f"{expr.function.name}({', '.join(args)})" if args else expr.function.name
     return value_text(expr)
 
 
 # ---- items --------------------------------------------------------------------------
 
 
+def period_text(period: Period) -> str:
+    """`5 hours`, `day`, `week`, `month`: as `per` and a figure write it."""
+    if period.word != "hours":
+        return period.word
+    return f"{_digits(period.hours, period.text)} {'hour' if period.hours == 1 else 'hours'}"
+
+
+def _pers(item) -> str:
+    """` per seat per day`: what follows an amount."""
+    period = getattr(item, "period", None)
+    return (PER_SEAT if item.per_seat else "") + (f" per {period_text(period)}" if period is not None else "")
+
+
 def item_parts(item) -> tuple[str, str, str]:
     """(alignment class, head, rest): heads of one class align in a run."""
     if isinstance(item, Setting):
-        per = PER_SEAT if item.per_seat else ""
-        return "setting", item.key.name, f"{item.op} {value_text(item.value)}{per}"
+        second = f", {value_text(item.second)}" if item.second is not None else ""
+        return "setting", item.key.name, f"{item.op} {value_text(item.value)}{second}{_pers(item)}"
     if isinstance(item, Quota):
-        per = PER_SEAT if item.per_seat else ""
-        return "quota", f"quota {item.resource.name}", f"{item.op} {value_text(item.value)}{per}"
+        return "quota", f"quota {item.resource.name}", f"{item.op} {value_text(item.value)}{_pers(item)}"
     if isinstance(item, Usage):
         return "usage", f"usage {item.resource.name}", f"{item.op} {value_text(item.value)}"
     if isinstance(item, Worth):

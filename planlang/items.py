@@ -39,6 +39,7 @@ RATE_TIME = "rate/time"  # money per hour
 RATE_ENERGY = "rate/energy"  # money per kWh
 GPU_TIME = "gpu time"  # `0.9 s on h100`
 DISTRIBUTION = "distribution"  # a usage: `~ lognormal(...)`, `= N` or `= [v1, ..., vK]`
+ACTIVE = "days, hours"  # `active = 12 days, 6 hours` (spec section 11)
 
 # The statements of a file, by the word that starts each (the blocks among them hold items).
 STATEMENTS = {
@@ -62,9 +63,11 @@ WORDS = {
     "unlimited": "unlimited: a quota with no limit",
     "lognormal": "lognormal(median = M, p90 = X): usage spread like a lognormal",
     "uniform": "uniform(LO, HI): usage spread evenly between LO and HI",
-    "per": "per seat: the amount is per billed seat (quotas and credits are pooled over the account)",
+    "per": "per seat: the amount is per billed seat (quotas and credits are pooled over the account); "
+           "per 5 hours, per day, per week: the amount is granted in each such window (default per month)",
     "median": "", "p90": "", "at": "", "for": "", "in": "", "on": "", "step": "", "to": "",
 }
+PERIOD_WORDS = ("day", "week", "month", "hour")  # `per day`, ...: a period without a count (section 11)
 BLOCKS = ("gpu", "resource", "segment", "plan", "competitor")  # the statements with `{ items }`
 NAMED = ("gpu", "resource", "feature", "segment", "plan", "competitor")  # the kinds of names a file declares
 OFFERS = ("plan", "competitor")  # the blocks that hold plan items
@@ -117,6 +120,7 @@ class Item(NamedTuple):
     label: str = ""  # how a configuration names its choices ("quota.{name}"); a tier's adds ".tier{i}"
     help: str = ""
     per_seat: bool = False  # may be written `per seat` (section 10)
+    period: bool = False  # may be written `per 5 hours`, `per day`, `per week` (section 11)
 
     @property
     def keyword(self) -> bool:
@@ -137,10 +141,10 @@ class Item(NamedTuple):
 
 
 def _setting(word: str, blocks: str | tuple[str, ...], kind: str, help: str, domain: Domain = Domain(),
-             choice: bool = False, per_seat: bool = False) -> Item:
+             choice: bool = False, per_seat: bool = False, period: bool = False) -> Item:
     blocks = (blocks,) if isinstance(blocks, str) else blocks
     return Item(word, Setting, blocks, (Number("value", word, kind, choice, domain),),
-                label=word if choice else "", help=help, per_seat=per_seat)
+                label=word if choice else "", help=help, per_seat=per_seat, period=period)
 
 
 ITEMS: tuple[Item, ...] = (
@@ -172,6 +176,8 @@ ITEMS: tuple[Item, ...] = (
              "(users then counts accounts); usage, feature values and outside are per seat", POSITIVE),
     _setting("churn", "segment", PERCENT, "churn = PERCENT: the chance each month that a user stops wanting the "
              "product (an annual term's months paid and not used)", BELOW_ALL),
+    _setting("active", "segment", ACTIVE, "active = N days[, H hours]: days a month with use, and hours of use on "
+             "such a day (default every day, 24 hours); quotas and credits per 5 hours, day or week count on them"),
     Item("competitors", Competitors, ("segment",), help="competitors = [A, B]: the competitors these users reach "
                                                         "(without the line: every one; [] none)"),
     Item("usage", Usage, ("segment",), (Number("value", "usage", DISTRIBUTION),), named="resource",
@@ -186,11 +192,12 @@ ITEMS: tuple[Item, ...] = (
          help="min seats = N: the fewest seats an account is billed for (default 1)"),
     _setting("annual", OFFERS, PERCENT, "annual = PERCENT: the discount when 12 months are paid up front: the plan "
              "is offered monthly and annually", BELOW_ALL, choice=True),
-    _setting(CREDITS, OFFERS, NUMBER, "credits = N [per seat]: credits granted every month; unused ones expire",
-             choice=True, per_seat=True),
+    _setting(CREDITS, OFFERS, NUMBER, "credits = N [per seat] [per day]: credits granted every month (or day, "
+             "week, N hours); unused ones expire", choice=True, per_seat=True, period=True),
     Item("quota", Quota, OFFERS, (Number("value", "quota", COUNT, choice=True, unlimited=True),),
-         named="resource", label="quota.{name}", per_seat=True,
-         help="quota RES = N | unlimited [per seat]: units included in the plan (no line: 0)"),
+         named="resource", label="quota.{name}", per_seat=True, period=True,
+         help="quota RES = N | unlimited [per seat] [per 5 hours | per day | per week]: units included in the plan "
+              "(no line: 0), or in each window"),
     Item("overage", Overage, OFFERS, (Number("price", "price", MONEY, choice=True),), named="resource",
          label="overage.{name}", help="overage RES at MONEY, or graduated/volume [B at $A, ..., unlimited at $A]: "
                                       "the price of units beyond the quota"),
@@ -244,7 +251,14 @@ def choice_label(node, suffix: str = "") -> str:
     """How a configuration names a plan item's choice: "price", "quota.message",
     "overage.message.tier2", "pack.credits"."""
     item = item_of(node)
-    return item.choice_label(getattr(node, item.named).name if item.named else None) + suffix
+    label = item.choice_label(getattr(node, item.named).name if item.named else None) + suffix
+    period = getattr(node, "period", None)
+    return label if period is None or period.monthly else f"{label}.{period_key(period)}"
+
+
+def period_key(period) -> str:
+    """How a label or a path names a period: "per_5_hours", "per_day", "per_week"."""
+    return "per_" + period.name.replace(" ", "_")
 
 
 def keywords() -> tuple[str, ...]:
@@ -293,13 +307,15 @@ class Figure(NamedTuple):
 
 FIGURES: tuple[Figure, ...] = (
     Figure("price", (("plan",),), MONEY, "price"),
-    Figure("quota", (("plan", "resource"),), COUNT, "quota"),  # no quota line: 0
+    Figure("quota", (("plan", "resource"), ("plan", "resource", "period")), COUNT, "quota",
+           help="quota(PLAN, RES): the monthly quota (no line: 0); quota(PLAN, RES, 5 hours): the quota per 5 hours"),
     Figure("overage", (("plan", "resource"),), MONEY, "overage", "overage on {r}", "`overage {r} at $A`",
            help="overage(PLAN, RES): the overage price (tiered: the first tier's)"),
     Figure("pack", (("plan", "resource"),), MONEY, "pack", "pack of {r}", "`pack {r} SIZE for $P`",
            help="pack(PLAN, RES): the price of one pack"),
     Figure("pack_size", (("plan", "resource"),), NUMBER, "pack", "pack of {r}", "`pack {r} SIZE for $P`"),
-    Figure(CREDITS, (("plan",),), NUMBER, CREDITS, "included credits", "`credits = N`"),
+    Figure(CREDITS, (("plan",), ("plan", "period")), NUMBER, CREDITS, "included credits", "`credits = N`",
+           help="credits(PLAN): the credits granted a month; credits(PLAN, day): those granted a day"),
     Figure("rate", (("plan", "resource"),), NUMBER, "rate", "rate for {r}", "`rate {r} = N`"),
     Figure("credit_pack", (("plan",),), MONEY, "pack credits", "credit pack", "`pack credits SIZE for $P`"),
     Figure("credit_overage", (("plan",),), MONEY, "overage credits", "credit overage", "`overage credits at $A`"),

@@ -10,7 +10,8 @@ from planlang.diagnostics import Problems
 from planlang.items import OF_CATALOG, OF_ITEMS
 from planlang.model import BinOp, Money, Negate, Number, Percent, Span, Term
 
-# A figure of the catalog: ("margin", ()), ("users", ("plus",)), ("quota", ("pro", "message")).
+# A figure of the catalog: ("margin", ()), ("users", ("plus",)), ("quota", ("pro", "message")),
+# ("credits", ("pro", "day")).
 Figure = tuple[str, tuple[str, ...]]
 
 # Figures of a plan's items (spec sections 5 and 9): they depend on the
@@ -51,7 +52,10 @@ class Linear:
 
 
 def figure(term: Term) -> Figure:
-    return (term.function.name, tuple(a.name for a in term.args))
+    """`quota(pro, message, 5 hours)` is ("quota", ("pro", "message", "5 hours")); a period
+    `month` is the figure without one (spec section 11)."""
+    period = () if term.period is None or term.period.monthly else (term.period.name,)
+    return (term.function.name, tuple(a.name for a in term.args) + period)
 
 
 def linearize(expr, problems: Problems | None = None) -> Linear | None:

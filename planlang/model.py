@@ -14,10 +14,13 @@ comments hang on items); the typed properties (`Gpu.price`, `Plan.quotas`,
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Literal, NamedTuple, Union
 
 from pydantic import BaseModel, ConfigDict
+
+from planlang.units import HOURS, HOURS_PER_DAY
 
 WRITTEN_FIELDS = frozenset({"span", "trivia", "text"})
 
@@ -178,24 +181,69 @@ Value = Union[Scalar, Unlimited, Values, Range, GpuTime, Lognormal, Uniform]
 
 # ---- block items -----------------------------------------------------------
 
+DAYS_PER_MONTH = 730.0 / 24.0
+WEEKS_PER_MONTH = 730.0 / 168.0
+
+
+class Period(Node):
+    """`per 5 hours`, `per day`, `per week`, `per month` after a quota or
+    credits (spec section 11): the window the amount is granted in. `hours`
+    is N of `per N hours`; `word` is "hours", "day", "week" or "month"."""
+
+    word: Literal["hours", "day", "week", "month"]
+    hours: float | None = None
+    text: str | None = None  # N as written
+
+    @property
+    def name(self) -> str:
+        """How the solution and the figures name it: "5 hours", "1 hour", "day", "week", "month"."""
+        if self.word != "hours":
+            return self.word
+        return f"{number_text(self.hours)} hour{'' if self.hours == 1 else 's'}"
+
+    @property
+    def monthly(self) -> bool:
+        return self.word == "month"
+
+    def windows(self, days: float, hours: float) -> float:
+        """W: the windows of this period a user active `days` days a month,
+        `hours` hours on such a day, uses in a month (spec section 11)."""
+        if self.word == "hours":
+            # a hair below the quotient: 5.7 / 1.14 is 5.000000000000001 in floating point, and 5 windows
+            return days * math.ceil(hours / self.hours * (1.0 - 1e-12))
+        if self.word == "day":
+            return days
+        if self.word == "week":
+            return min(days, WEEKS_PER_MONTH)
+        return 1.0
+
 
 class Setting(Node):
     """`key = value` or `key in choices` inside a block (`seats ~ DIST` in a
-    segment); `per_seat`: `credits = 1500 per seat`."""
+    segment); `per_seat`: `credits = 1500 per seat`; `period`: `credits =
+    66 per day`; `second`: the hours of `active = 12 days, 6 hours`."""
 
     key: Ref
     op: Literal["=", "in", "~"] = "="
     value: Value
     per_seat: bool = False
+    period: Period | None = None
+    second: Value | None = None
 
 
 class Quota(Node):
-    """`quota R = N`; `per_seat`: `quota R = 5000 per seat` (spec section 10)."""
+    """`quota R = N`; `per_seat`: `quota R = 5000 per seat` (spec section 10);
+    `period`: `quota R = 45 per 5 hours` (spec section 11)."""
 
     resource: Ref
     op: Literal["=", "in"] = "="
     value: Value
     per_seat: bool = False
+    period: Period | None = None
+
+    @property
+    def monthly(self) -> bool:
+        return self.period is None or self.period.monthly
 
 
 class Usage(Node):
@@ -297,6 +345,7 @@ class Term(Node):
 
     function: Ref
     args: tuple[Ref, ...] = ()
+    period: Period | None = None  # `quota(pro, message, 5 hours)`, `credits(pro, day)` (spec section 11)
 
 
 class BinOp(Node):
@@ -428,6 +477,17 @@ class Segment(Block):
         return next((i for i in self.items if isinstance(i, Competitors)), None)
 
     @property
+    def active(self) -> tuple[float, float]:
+        """(N, H): days a month with use and hours of use on such a day
+        (spec section 11; default every day, 24 hours)."""
+        found = self.settings("active")
+        if not found:
+            return DAYS_PER_MONTH, 24.0
+        days, hours = found[0].value, found[0].second
+        return days.value * HOURS[days.unit] / HOURS_PER_DAY, \
+            hours.value * HOURS[hours.unit] if hours is not None else HOURS_PER_DAY
+
+    @property
     def worths(self) -> list[Worth]:
         return [i for i in self.items if isinstance(i, Worth)]
 
@@ -442,7 +502,13 @@ class Offer(Block):
 
     @property
     def quotas(self) -> list[Quota]:
-        return [i for i in self.items if isinstance(i, Quota)]
+        """The monthly quotas (`per month` or no period)."""
+        return [i for i in self.items if isinstance(i, Quota) and i.monthly]
+
+    @property
+    def window_quotas(self) -> list[Quota]:
+        """Quotas per N hours, per day or per week (spec section 11)."""
+        return [i for i in self.items if isinstance(i, Quota) and not i.monthly]
 
     @property
     def overages(self) -> list[Overage]:
@@ -460,8 +526,13 @@ class Offer(Block):
 
     @property
     def credits(self) -> Setting | None:
-        found = self.settings(CREDITS)
-        return found[0] if found else None
+        """The monthly grant (`per month` or no period)."""
+        return next((s for s in self.settings(CREDITS) if s.period is None or s.period.monthly), None)
+
+    @property
+    def window_credits(self) -> list[Setting]:
+        """Credits granted per N hours, per day or per week (spec section 11)."""
+        return [s for s in self.settings(CREDITS) if s.period is not None and not s.period.monthly]
 
     @property
     def rates(self) -> list[CreditRate]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 HOURS_PER_MONTH = 730.0
 MONTHS_PER_YEAR = 12
 HOURS_PER_DAY = 24.0
+MAX_NUMBER = 1e15  # beyond this, sums of money lose cents in floating point
 
 HOURS = {
     "ms": 1 / 3_600_000,

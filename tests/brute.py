@@ -13,7 +13,9 @@ from solver.analysis.optimize import solve
 from solver.milp.options import Options
 from solver.semantics.configs import expand as expand_plans
 from planlang.economics import economics
-from solver.semantics.evaluator import Evaluation, evaluate, user_types
+from solver.milp.compile import compile_model
+from solver.semantics.evaluator import Evaluation, contribution, evaluate, terms, user_types
+from solver.semantics.ties import contribution_unit, grid, utility_unit
 
 
 @dataclass
@@ -93,3 +95,25 @@ def assert_compiled_is(compiled, k: int, j: int, option) -> None:
     assert compiled.value[k, j] == close(option.worth)
     for r, resource in enumerate(compiled.resources):
         assert compiled.served[k, j, r] == close(option.served.get(resource, 0.0))
+
+
+def compile_agrees_with_evaluator(model) -> None:
+    """Every bucket x configuration: the compile's arrays are the evaluator's
+    option on the term the compile says the bucket takes, and that term is
+    the one the evaluator's order prefers."""
+    model = planlang.loads(planlang.dumps(model))
+    compiled = compile_model(model)
+    econ, objective, sense = compiled.economics, compiled.objective, compiled.sense
+    assert [(b.outside, b.outside_from) for b in compiled.buckets] == \
+        [(b.outside, b.outside_from) for b in user_types(model, econ)]
+    for k, bucket in enumerate(compiled.buckets):
+        for j, config in enumerate(compiled.configs):
+            monthly, *annual = terms(bucket, config, econ)
+            taken = annual[0] if compiled.annual[k, j] else monthly
+            units = utility_unit(bucket), contribution_unit(bucket, objective.terms, econ.units)
+
+            def key(opt):  # as evaluator.choose orders options
+                return grid(opt.utility, units[0]), grid(contribution(objective, sense, opt), units[1])
+
+            assert taken.term == ("annual" if annual and key(annual[0]) > key(monthly) else "monthly")
+            assert_compiled_is(compiled, k, j, taken)

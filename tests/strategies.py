@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from planlang.model import (
     BinOp, Competitor, Competitors, CreditRate, Currency, Feature, Features, Gpu, GpuTime, Lognormal,
-    MinSeats, Model, Money, Negate, Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota,
-    Range, Rate, Ref, Require, Resource, Segment, Setting, Term, Tier, TieredOverage, Trivia, Uniform,
+    CREDITS, MinSeats, Model, Money, Negate, Number, Objective, Overage, Pack, Percent, Period, Plan, Quantity,
+    Quota, Range, Rate, Ref, Require, Resource, Segment, Setting, Term, Tier, TieredOverage, Trivia, Uniform,
     Unlimited, Usage, Values, Worth,
 )
 
@@ -151,6 +151,10 @@ def segment(draw, name: str, resources: list[str], features: list[str], cur: str
     if draw(st.booleans()):
         items.append(Setting(key=ref("outside"), value=money(draw(cents), cur)))
     items += draw(accounts(buckets if listed else None, competitors))
+    if draw(st.booleans()):  # section 11
+        items.append(Setting(key=ref("active"), value=Quantity(value=draw(st.integers(1, 30)), unit="days"),
+                             second=draw(st.none() | st.integers(1, 24).map(
+                                 lambda h: Quantity(value=h, unit="hours")))))
     return Segment(name=ref(name), items=tuple(_with_trivia(draw, i) for i in items))
 
 
@@ -250,7 +254,8 @@ def plan(draw, name: str, resources: list[str], features: list[str], cur: str, s
     if features and draw(st.booleans()):
         items.append(Features(names=tuple(ref(f) for f in draw(st.lists(st.sampled_from(features), unique=True, min_size=1)))))
     items += draw(seat_items(cur, size))
-    items = [i.model_copy(update={"per_seat": draw(st.booleans())})
+    items = [i.model_copy(update={"per_seat": draw(st.booleans()),
+                                  "period": draw(st.none() | st.none() | periods())})  # section 11
              if isinstance(i, Quota) or isinstance(i, Setting) and i.key.name == "credits" else i for i in items]
     items = draw(st.permutations(items))
     return Plan(name=ref(name), optional=draw(st.booleans()), items=tuple(items))
@@ -672,6 +677,20 @@ def small_credit_models(draw, declining: bool = False) -> Model:
 # ---- competitors, accounts of several seats, annual terms (spec section 10) -----------------
 
 
+class OneChoice:
+    """A fixed value, or (the first time a draw says so) a list of two: one
+    such choice per model at most, so that brute force stays quick."""
+
+    def __init__(self, draw) -> None:
+        self.draw, self.left = draw, True
+
+    def __call__(self, values: list) -> tuple[str, object]:
+        if self.left and len(values) > 1 and self.draw(st.booleans()):
+            self.left = False
+            return "in", Values(items=tuple(values[:2]))
+        return "=", values[0]
+
+
 @st.composite
 def small_account_models(draw) -> Model:
     """A small model (of `small_models` or `small_credit_models`, values
@@ -686,14 +705,7 @@ def small_account_models(draw) -> Model:
     declining = draw(st.booleans())
     model = draw(small_models(declining) if base == "models" else small_credit_models(declining))
     resources = list(model.resources)
-    choice_left = [True]
-
-    def choice(values: list) -> tuple[str, object]:
-        """A fixed value, or (once per model) a list of two."""
-        if choice_left[0] and len(values) > 1 and draw(st.booleans()):
-            choice_left[0] = False
-            return "in", Values(items=tuple(values[:2]))
-        return "=", values[0]
+    choice = OneChoice(draw)
 
     competitors = []
     for c in range(draw(st.integers(0, 2))):
@@ -748,3 +760,73 @@ def small_account_models(draw) -> Model:
                                   right=Percent(value=draw(st.sampled_from([10, 20])))))
     at = next((i for i, s in enumerate(statements) if isinstance(s, Segment)), len(statements))
     return Model(statements=tuple(statements[:at] + competitors + statements[at:]))
+
+
+# ---- windows: quotas and credits per N hours, day or week (spec section 11) ----------------
+
+
+def periods():
+    """A period of a window: `per N hours` (N from 1 to 24, now and then not
+    whole), `per day`, `per week`; sometimes `per month`, the default written out."""
+    return st.one_of(
+        st.integers(1, 24).map(lambda n: Period(word="hours", hours=float(n), text=str(n))),
+        st.sampled_from([2.5, 23.5]).map(lambda n: Period(word="hours", hours=n, text=f"{n:g}")),
+        st.sampled_from(["day", "week", "week", "day", "month"]).map(lambda w: Period(word=w)))
+
+
+@st.composite
+def small_window_models(draw) -> Model:
+    """A small model (of `small_account_models`: seats, terms, competitors,
+    credits, declining values) given the constructs of section 11's windows,
+    each with a fair chance: `active` days and hours per segment (sometimes
+    at the ends of their ranges), quotas per window on plans' resources
+    (several periods on one resource, unlimited now and then, per seat when
+    the model has seats) and credits per window on plans sold in credits; at
+    most one of these a choice, and sometimes a requirement on a quota or
+    credits of a period."""
+    model = draw(small_account_models())
+    resources = list(model.resources)
+    amounts = OneChoice(draw)
+
+    statements: list = []
+    windowed: list[tuple[str, str, Period]] = []  # (plan, resource or credits, period) for requirements
+    for statement in model.statements:
+        if isinstance(statement, Segment) and draw(st.booleans()):
+            days = draw(st.sampled_from([1, 2, 5, 12, 20, 30]))
+            hours = draw(st.sampled_from([None, 1, 3, 6, 10, 24]))
+            active = Setting(key=ref("active"), value=Quantity(value=days, unit="days" if days > 1 else "day"),
+                             second=None if hours is None else Quantity(value=hours, unit="hours"))
+            statement = statement.model_copy(update={"items": statement.items + (active,)})
+        elif isinstance(statement, Plan):
+            items = list(statement.items)
+            name = statement.name.name
+            for r in draw(st.lists(st.sampled_from(resources), unique=True)):
+                for period in draw(st.lists(periods(), unique_by=lambda p: p.name, min_size=1, max_size=2)):
+                    values = [Number(value=v) for v in draw(st.lists(st.integers(0, 30), unique=True, min_size=1,
+                                                                     max_size=2))]
+                    if draw(st.integers(0, 5)) == 0:
+                        values = [Unlimited()]
+                    if period.monthly and any(isinstance(i, Quota) and i.resource.name == r and i.monthly
+                                              for i in items):
+                        continue
+                    op, value = amounts(values)
+                    items.append(Quota(resource=ref(r), op=op, value=value, per_seat=draw(st.booleans()),
+                                       period=period))
+                    windowed.append((name, r, period))
+            if statement.rates and draw(st.booleans()):
+                period = draw(periods().filter(lambda p: not p.monthly))
+                op, value = amounts([Number(value=v) for v in draw(st.lists(st.integers(0, 40), unique=True,
+                                                                           min_size=1, max_size=2))])
+                items.append(Setting(key=ref("credits"), op=op, value=value, per_seat=draw(st.booleans()),
+                                     period=period))
+                windowed.append((name, CREDITS, period))
+            statement = statement.model_copy(update={"items": tuple(draw(st.permutations(items)))})
+        statements.append(statement)
+    windowed = [w for w in windowed if not w[2].monthly]
+    if windowed and draw(st.booleans()):
+        plan, of, period = draw(st.sampled_from(windowed))
+        left = Term(function=ref(of), args=(ref(plan),), period=period) if of == CREDITS else \
+            Term(function=ref("quota"), args=(ref(plan), ref(of)), period=period)
+        statements.append(Require(left=left, op=draw(st.sampled_from([">=", "<="])),
+                                  right=Number(value=draw(st.integers(0, 30)))))
+    return Model(statements=tuple(statements))

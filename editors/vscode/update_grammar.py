@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from planlang.editor.highlight import DECLARATIONS, ITEMS
-from planlang.items import NAMED
+from planlang.items import NAMED, PERIOD_WORDS
 
 GRAMMAR = Path(__file__).parent / "syntaxes" / "planlang.tmLanguage.json"
 
@@ -27,6 +27,8 @@ def main() -> None:
             pattern["match"] = rf"\b({'|'.join(DECLARATIONS)})\b"
         elif name == "keyword.other.planlang":
             pattern["match"] = rf"\b({'|'.join(ITEMS)})\b"
+        elif name == "meta.period.planlang":
+            pattern["match"] = rf"\b(per)\s+({'|'.join(PERIOD_WORDS)})\b"
         elif "captures" in pattern and "declaration" in json.dumps(pattern):
             pattern["match"] = re.sub(r"^\\b\([^)]*\)", lambda _: rf"\b({'|'.join(NAMED)})", pattern["match"])
     GRAMMAR.write_text(_dump(grammar), encoding="utf-8")

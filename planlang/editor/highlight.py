@@ -9,12 +9,13 @@ from __future__ import annotations
 from pygments.lexer import RegexLexer, bygroups, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, Whitespace
 
-from planlang.items import STATEMENTS, WORDS, keywords
+from planlang.items import PERIOD_WORDS, STATEMENTS, WORDS, keywords
 from planlang.model import CREDITS
 from planlang.units import ALL_UNITS
 
 DECLARATIONS = tuple(STATEMENTS)
 ITEMS = tuple(dict.fromkeys([*keywords(), CREDITS, *WORDS]))
+PERIOD = rf"\b(per)(\s+)({'|'.join(PERIOD_WORDS)})\b"  # `per day`, `per week`: the period is a unit
 UNITS = r"(?:" + "|".join(sorted(ALL_UNITS, key=len, reverse=True)) + r")\b"
 NUMBER = r"[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[KMB](?![A-Za-z0-9_]))?"
 
@@ -32,6 +33,7 @@ class PlanLexer(RegexLexer):
             (r"(gpu|resource|feature|segment|plan)(\s+)([A-Za-z_][A-Za-z0-9_]*)",
              bygroups(Keyword.Declaration, Whitespace, Name.Class)),
             (words(DECLARATIONS, suffix=r"\b"), Keyword.Declaration),
+            (PERIOD, bygroups(Keyword, Whitespace, Keyword.Type)),
             (words(ITEMS, suffix=r"\b"), Keyword),
             (r"[$€£¥]" + NUMBER, Number.Money),
             (f"({NUMBER})(\\s*)({UNITS})", bygroups(Number, Whitespace, Keyword.Type)),

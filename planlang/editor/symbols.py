@@ -14,7 +14,7 @@ from functools import cached_property
 from planlang import api
 from planlang.check import configurations, walk
 from planlang.economics import economics
-from planlang.items import FIGURE, FIGURES, ITEMS, STATEMENTS, WORDS, items_of
+from planlang.items import FIGURE, FIGURES, ITEMS, PERIOD_WORDS, STATEMENTS, WORDS, items_of
 from planlang.model import (CREDITS, Competitor, Competitors, Features, Gpu, GpuTime, Model, Plan, Ref, Resource, Segment,
                             Span, Term)
 from planlang.units import ALL_UNITS
@@ -214,6 +214,8 @@ def completions(model: Model, lines: list[str], line: int, column: int) -> list[
     the context asks for, keywords valid there, units after a number."""
     before = lines[line - 1][: column - 1] if 1 <= line <= len(lines) else ""
     names = {kind: list(declared) for kind, declared in _declared(model).items()}
+    names["period"] = ["5 hours", *PERIOD_WORDS[:-1]]  # a figure's period: `quota(pro, message, day)`
+    names["per"] = ["seat", *names["period"]]  # after `per`: `per seat`, `per 5 hours`, `per day`, ...
     for pattern, kinds in CONTEXTS:
         if re.search(pattern, before):
             return [(name, kind) for kind in kinds for name in names[kind]]
@@ -229,7 +231,7 @@ def completions(model: Model, lines: list[str], line: int, column: int) -> list[
 def _contexts() -> list[tuple[str, list[str]]]:
     """(what the text before the cursor ends with, the kinds of names that
     may follow): after `on`, an item's word, each argument of a figure."""
-    out = [(r"\bon\s+\w*$", ["gpu"]), (r"\bcompetitors\s*=\s*\[(\w+\s*,\s*)*\w*$", ["competitor"])]
+    out = [(r"\bon\s+\w*$", ["gpu"]), (r"\bper\s+\w*$", ["per"]), (r"\bcompetitors\s*=\s*\[(\w+\s*,\s*)*\w*$", ["competitor"])]
     for word, kinds in NAMING.items():
         tail = r"(\w+\s*,\s*)*\w*$" if kinds == ["feature"] else r"\w*$"
         out.append((rf"\b{word}\s+{tail}", kinds))

@@ -21,22 +21,21 @@ from dataclasses import dataclass
 
 from lark import Token, Transformer
 
-from planlang.items import BLOCKS, DISTRIBUTION, OFFERS, STATEMENTS, home, item_of, items_of, keywords, numbers_of, setting, settings as setting_kinds
+from planlang.items import ACTIVE, BLOCKS, DISTRIBUTION, OFFERS, STATEMENTS, home, item_of, items_of, keywords, numbers_of, setting, settings as setting_kinds
 from planlang.diagnostics import Problems, did_you_mean, one_of
 from planlang.model import (
     CREDITS, NO_TRIVIA, BinOp, Competitor, Competitors, CreditRate, Currency, Feature, Features, Gpu, GpuTime,
     Lognormal, MinSeats,
-    Money, Negate, Number, Objective, Overage, Pack, Percent, Plan, Quantity, Quota, Range, Rate,
+    Money, Negate, Number, Objective, Overage, Pack, Percent, Period, Plan, Quantity, Quota, Range, Rate,
     Ref, Require, Resource, Segment, Setting, Span, Term, Tier, TieredOverage, Uniform,
     Unlimited, Usage, Values, Worth, number_text,
 )
-from planlang.units import HOURS, KILOWATT_HOURS, KILOWATTS, UNIT_KINDS, parse_number
+from planlang.units import HOURS, KILOWATT_HOURS, KILOWATTS, MAX_NUMBER, UNIT_KINDS, parse_number
 
 # What each setting takes (kinds: planlang/items.py), and the plan settings
 # that may be a choice (`in LIST`), with what each value is called.
 SETTINGS = {block: setting_kinds(block) for block in BLOCKS}
 PLAN_CHOICES = {i.word: (i.numbers[0].kind, i.word) for i in items_of("plan") if i.node is Setting and i.choices}
-MAX_NUMBER = 1e15  # beyond this, sums of money lose cents in floating point
 # Example units shown when a unit is missing.
 EXAMPLE_UNIT = {"lifespan": "months", "power": "W", "gpu": "s"}
 # What stands where: the item nodes each block may hold, and each keyword's block.
@@ -135,6 +134,12 @@ def _plain(value) -> str:
         amount = getattr(value, "value", getattr(value, "amount", 0.0))
         text = number_text(abs(amount))
     return text
+
+
+COMMA_IN_NUMBER = "commas separate list items; write a large number as 30000 or 30_000"
+PERIODS = "`per N hours` (N from 1 to 24), `per day`, `per week` or `per month`"
+# Where a figure's period stands: `credits(pro, day)`, `quota(pro, message, 5 hours)`.
+PERIOD_AT = {CREDITS: 2, "quota": 3}
 
 
 class PerSeat:
@@ -315,7 +320,14 @@ class Builder(Transformer):
 
     def term(self, children):
         function, *args = parts(children)
-        return make(Term, children, function=ref(function), args=tuple(ref(a) for a in args))
+        period = None
+        named = len(args) - isinstance(args[-1], Quantity) if args else 0
+        if args and (isinstance(args[-1], Quantity) or named == PERIOD_AT.get(str(function))):
+            period = self._period(args[-1], span_of([args[-1]]))  # `quota(pro, message, 5 hours)`, `credits(pro, day)`
+            if period is None:
+                return None
+            args = args[:-1]
+        return make(Term, children, function=ref(function), args=tuple(ref(a) for a in args), period=period)
 
     def compare(self, children):
         return (str(children[0]), span_of(children))
@@ -323,21 +335,68 @@ class Builder(Transformer):
     # ---- items ---------------------------------------------------------------
 
     def _keyed(self, cls, children, key: str, op: str | None = None):
-        name, value, *per = parts(children)
-        if value is None:
+        name, value, *rest = parts(children)
+        if value is None or None in rest:
             return None
         fields = {key: ref(name), "value": value}
         if op is not None:
             fields["op"] = op
+        per = [r for r in rest if isinstance(r, PerSeat)]
+        period = next((r for r in rest if isinstance(r, Period)), None)
+        second = [r for r in rest if not isinstance(r, (PerSeat, Period))]
         if per:
             if "per_seat" not in cls.model_fields:
                 self._per_seat_refused(per[0], f"a rate for {name}")
                 return None
             fields["per_seat"] = True
+        if period is not None:
+            if "period" not in cls.model_fields:
+                self._period_refused(period, f"a rate for {name} is per unit, whatever the window")
+                return None
+            fields["period"] = period
+        if second:
+            fields["second"] = second[0]
         return make(cls, children, **fields)
 
     def per_seat(self, children):
         return PerSeat(span_of(children))
+
+    def period(self, children):
+        return self._period(children[1], span_of(children))
+
+    def _period(self, written, span: Span) -> Period | None:
+        """`per 5 hours`, `per day`, `per week`, `per month` (spec section 11),
+        from what follows `per`: a quantity, a unit or a name."""
+        if isinstance(written, Quantity):
+            if written.unit in ("h", "hour", "hours"):
+                if 1.0 <= written.value <= 24.0:
+                    return Period.model_construct(word="hours", hours=written.value, text=written.text, span=span,
+                                                  trivia=NO_TRIVIA)
+                self.problems.add(written.span, f"a window of {_plain(written)} hours: a period is 1 to 24 hours "
+                                  "long; for longer ones write `per day` or `per week`")
+                return None
+            word = written.unit.rstrip("s")
+            if word in ("day", "week", "month"):
+                self.problems.add(span, f"a period of {_plain(written)} {written.unit} is not one the language "
+                                  f"has: it takes {PERIODS}")
+                return None
+        elif written is not None:
+            word = str(written)
+            if word in ("hour", "h"):
+                return Period.model_construct(word="hours", hours=1.0, text="1", span=span, trivia=NO_TRIVIA)
+            if word in ("day", "week", "month"):
+                return Period.model_construct(word=word, hours=None, text=None, span=span, trivia=NO_TRIVIA)
+            if word == "year":
+                self.problems.add(span, "`per year` (a quota pooled over 12 months) is not evaluated yet; write the "
+                                  "monthly amount (the year's / 12) without a period")
+                return None
+        if written is not None:
+            self.problems.add(span, f"unknown period: {PERIODS}")
+        return None
+
+    def _period_refused(self, period: Period, why: str) -> None:
+        self.problems.add(period.span, f"`per {period.name}`: {why}; a period (spec section 11) goes on a quota "
+                          "or on credits: drop it")
 
     def _per_seat_refused(self, per: "PerSeat", word: str) -> None:
         self.problems.add(per.span, f"`per seat` multiplies a quota or credits by the seats an account is "
@@ -378,9 +437,17 @@ class Builder(Transformer):
                     last=amounts[1] if len(amounts) > 1 else None)
 
     def overage(self, children):
-        name, price, *per = parts(children)
-        if per:
-            self._per_seat_refused(per[0], f"an overage on {name}")
+        name, price, *rest = parts(children)
+        if None in rest:
+            return None
+        for part in rest:
+            if isinstance(part, Period):
+                self.problems.add(part.span, f"an overage prices each unit beyond the quota, whatever the window: "
+                                  f"drop `per {part.name}`; to cap {name} per {part.name}, write "
+                                  f"`quota {name} = N per {part.name}`")
+            else:
+                self._per_seat_refused(part, f"an overage on {name}")
+        if rest:
             return None
         return None if price is None else make(Overage, children, resource=ref(name), price=price)
 
@@ -565,6 +632,19 @@ class Builder(Transformer):
             self.problems.add(item.span, f"`per seat` multiplies a quota or credits by the seats an account is "
                               f"billed, not {key}: drop `per seat`")
             return False
+        if item.period is not None and not setting(kind, key).period:
+            self._period_refused(item.period, f"{key} is not granted per window")
+            return False
+        if known[key] == ACTIVE:
+            return self._active(item)
+        if item.second is not None:
+            first, second = item.value.span, item.second.span
+            if (first.end_line, first.end_column + 1) == (second.line, second.column):  # `users = 150,000`
+                self.problems.add(Span(first.end_line, first.end_column, first.end_line, first.end_column + 1),
+                                  COMMA_IN_NUMBER)
+            else:
+                self.problems.add(second, f"{key} takes one value; only `active = N days, H hours` takes two")
+            return False
         if kind in OFFERS and key == CREDITS and any(isinstance(v, Unlimited) for v in _choice_parts(item.value)):
             self.problems.add(item.value.span, "credits are a number granted each month, not unlimited; "
                               "for no cap, give the resources an unlimited quota instead of a rate")
@@ -580,6 +660,26 @@ class Builder(Transformer):
             self.problems.add(item.key.span, f"{key} cannot be a choice; write {key} = ...")
             return False
         return self._expect(item.value, known[key], key)
+
+    def _active(self, item: Setting) -> bool:
+        """`active = N days` or `active = N days, H hours` (spec section 11)."""
+        days, hours = item.value, item.second
+        ok = True
+        if item.op != "=":
+            self.problems.add(item.value.span, "active is not a choice: write active = N days, H hours")
+            return False
+        if not (isinstance(days, Quantity) and days.unit in ("day", "days")):
+            what = f"{_plain(days)} days" if isinstance(days, Number) else "N days"
+            self.problems.add(days.span, f"active counts the days a month with use: write active = {what} "
+                              "(and `, H hours` for the hours of use on such a day)")
+            ok = False
+        if hours is not None and not (isinstance(hours, Quantity) and UNIT_KINDS[hours.unit] == "time"
+                                      and hours.unit not in ("day", "days", "month", "months", "year", "years")):
+            what = f"{_plain(hours)} hours" if isinstance(hours, Number) else "H hours"
+            self.problems.add(hours.span, f"the second value of active is the hours of use on an active day: "
+                              f"write {what}")
+            ok = False
+        return ok
 
     def _choice_or_fixed(self, item, kind: str, what: str) -> bool:
         value = item.value

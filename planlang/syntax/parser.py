@@ -26,7 +26,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.utils import TextSlice
 
-from planlang.syntax.build import Builder
+from planlang.syntax.build import COMMA_IN_NUMBER, Builder
 from planlang.diagnostics import Diagnostic, Problems, did_you_mean
 from planlang.items import BLOCKS, NAMED, STATEMENTS, item_starts
 from planlang.syntax.lexer import PlanLexer, TooComplex
@@ -350,8 +350,9 @@ def describe(error: Exception, lines: list[str]) -> Diagnostic:
     if unit is not None:
         return Diagnostic(line, unit[0], unit[1], line, unit[0] + len(unit[2]))
     if tok.type == "COMMA" and 1 < column < len(source) and source[column - 2].isdigit() and source[column].isdigit():
-        return Diagnostic(line, column,
-                          "commas separate list items; write a large number as 30000 or 30_000",
+        return Diagnostic(line, column, COMMA_IN_NUMBER, line, end)
+    if str(tok) == "seat" and re.search(r"\bper\s+(\S+\s+)?\S+\s+per\s+$", source[:column - 1]):
+        return Diagnostic(line, column, "`per seat` comes before the period: write `N per seat per day`",
                           line, end)
     if tok.type in ("$END", "_NL") and "RBRACE" in expected and tok.type == "$END":
         return Diagnostic(line, column, "this block is never closed: add '}' after its last item",

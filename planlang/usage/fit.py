@@ -34,14 +34,15 @@ import numpy as np
 from pydantic import BaseModel
 
 from planlang import api
-from planlang.model import DEFAULT_BUCKETS, Segment
-from planlang.syntax.build import MAX_NUMBER
+from planlang.model import DAYS_PER_MONTH, DEFAULT_BUCKETS, Segment
+from planlang.units import MAX_NUMBER
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 COLUMNS = ("user", "time", "resource", "quantity", "account")  # `account` is optional
 SEATS = " seats"  # the seats' place among the resources while bucketing (no resource has a space)
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])\Z")
 MAX_BUCKETS = 1000
+ACTIVE_NOTE = "# fit: days with events, hours from the first to the last event of such a day"
 MEMORY_LIMIT = "2GB"  # DuckDB's share: 100M events fit in under 4 GB in all
 Z90 = NormalDist().inv_cdf(0.9)
 READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
@@ -74,6 +75,7 @@ class SegmentFit(BaseModel):
     users: float  # accounts, when seats are known
     usage: dict[str, UsageFit]  # per seat, when seats are known
     seats: list[float] | None = None  # per bucket: mean seats of its accounts
+    active: tuple[float, float] | None = None  # days with events, and clock hours with events on such a day
 
 
 class Fit(BaseModel):
@@ -449,12 +451,30 @@ def fit(events: str | Path | Iterable[str | Path], users: str | Path | None = No
                                                        ).fetchone()[0] / scale, usage={}))
         if seated:
             out[s].seats = values.get((s, SEATS))
+    for s, days, hours in _activity(con, unit, condition):
+        out[s].active = (days, hours)
     for s, segment in out.items():
         if segment.users > MAX_NUMBER:
             raise FitError(f"--scale {scale:g} makes {segment.users:.6g} users of segment {s}, more than a .plan "
                            f"file can hold ({MAX_NUMBER:.0e})")
     return Fit(month=month, events=int(count or 0), segments=out, unlisted_users=unlisted, months=months,
                picked=picked)
+
+
+def _activity(con, unit: str, condition: str) -> list[tuple[str, float, float]]:
+    """Per segment, `active = N days, H hours` (spec section 11): the mean
+    over its users (accounts) with events in the month of the days (UTC)
+    with an event, and of the hours from the first to the last event of
+    such a day (counted in clock hours: one hour when all fall in one); a
+    month holds at most 730/24 days."""
+    return con.execute(f"""
+        WITH daily AS (
+            SELECT {unit} AS u, (max(hour(t)) - min(hour(t)) + 1)::DOUBLE AS hours
+            FROM ev WHERE {condition} GROUP BY {unit}, date_trunc('day', t)
+        ), activity AS (
+            SELECT u, count(*)::DOUBLE AS days, avg(hours) AS hours FROM daily GROUP BY u)
+        SELECT m.s, least(avg(a.days), ?), avg(a.hours)
+        FROM members m JOIN activity a USING (u) GROUP BY m.s ORDER BY m.s""", [DAYS_PER_MONTH]).fetchall()
 
 
 def _within_limits(con, files: list[str]) -> None:
@@ -528,9 +548,15 @@ def seats_line(segment: SegmentFit) -> str:
     return f"seats = [{', '.join(number(v) for v in segment.seats)}]"
 
 
+def active_line(segment: SegmentFit) -> str:
+    days, hours = (number(round(value, 2)) for value in segment.active)
+    return f"active = {days} {'day' if days == '1' else 'days'}, {hours} {'hour' if hours == '1' else 'hours'}"
+
+
 def segment_text(name: str, segment: SegmentFit, buckets: int) -> str:
     lines = [f"segment {name} {{", f"  users = {count(segment.users)}", f"  buckets = {buckets}"]
     lines += [f"  {seats_line(segment)}  # accounts' seats; usage is per seat"] if segment.seats else []
+    lines += [f"  {active_line(segment)}  {ACTIVE_NOTE}"] if segment.active else []
     lines += [f"  {usage_line(r, u)}  {comment(u)}" for r, u in segment.usage.items() if u.zero_share < 1.0]
     return "\n".join(lines + ["}"])
 
@@ -596,30 +622,38 @@ def _segment_edits(text: str, starts: list[int], segment: Segment, fitted: Segme
     def line_end(node) -> int:
         return starts[node.span.end_line] - 1 if node.span.end_line < len(starts) else len(text)
 
-    def after(node, item: str, note: str = "") -> tuple[int, int, str]:
-        """Insert `item` after `node`: on a line of its own (with its `note`
-        as a comment), or beside it in a block written on one line."""
+    def after(node, items: list[tuple[str, str]]) -> tuple[int, int, str]:
+        """Insert `items` (item, note) after `node`, in order: each on a line
+        of its own (with its note as a comment), or beside it in a block
+        written on one line."""
         if node.span.line == segment.span.line:  # a block on one line
             end = extent(starts, node)[1]
-            return end, end, f"  {item}"
+            return end, end, "".join(f"  {item}" for item, _ in items)
         indent = re.match(r"[ \t]*", text[starts[node.span.line - 1]:]).group(0)
         end = line_end(node)
-        return end, end, f"\n{indent}{item}" + (f"  {note}" if note else "")
+        return end, end, "".join(f"\n{indent}{item}" + (f"  {note}" if note else "") for item, note in items)
 
     edits = []
     users = segment.users
     edits.append((*extent(starts, users), count(fitted.users)))
     size = _size(fitted)
-    last = users
+    last, new = users, []  # what goes after `last`, as (item, note)
     if segment.buckets is not None:
         edits.append((*extent(starts, segment.buckets), str(size)))
         last = segment.buckets
     else:
-        edits.append(after(users, f"buckets = {size}"))
+        new.append((f"buckets = {size}", ""))
     if fitted.seats and segment.seats is not None:
         edits.append((*extent(starts, segment.seats), seats_line(fitted)))
     elif fitted.seats:
-        edits.append(after(last, seats_line(fitted), "# accounts' seats; usage is per seat"))
+        new.append((seats_line(fitted), "# accounts' seats; usage is per seat"))
+    active = segment.settings("active")
+    if fitted.active and active:
+        edits.append((*extent(starts, active[0]), active_line(fitted)))
+    elif fitted.active:
+        new.append((active_line(fitted), ACTIVE_NOTE))
+    if new:
+        edits.append(after(last, new))
     for usage in segment.usages:
         if usage.resource.name in fitted.usage:
             fitted_usage = fitted.usage[usage.resource.name]
@@ -630,7 +664,7 @@ def _segment_edits(text: str, starts: list[int], segment: Segment, fitted: Segme
     written = {u.resource.name for u in segment.usages}
     for resource, fitted_usage in fitted.usage.items():
         if resource not in written and fitted_usage.zero_share < 1.0:  # none used: 0, as unwritten
-            edits.append(after(last, usage_line(resource, fitted_usage), comment(fitted_usage)))
+            edits.append(after(last, [(usage_line(resource, fitted_usage), comment(fitted_usage))]))
     return edits
 
 

@@ -7,13 +7,16 @@ segment's usage of r): a heavy user is heavy in everything, as the
 language's buckets assume. The levels are stratified (one in each of n equal
 slices, in random order), so the sample's buckets match the segment's
 closely. Each person's monthly total of a resource is split into at most
-`events` equal events at times spread over the month; DuckDB writes them
+`events` equal events at times spread over the month (with `active = N
+days, H hours`, over N days of it from a day of their own, and H hours of
+each from an hour of their own); DuckDB writes them
 out, so a log of a hundred million events never passes through Python.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date
 from pathlib import Path
 from statistics import NormalDist
 
@@ -92,12 +95,16 @@ def simulate(model: Model, output: str | Path, month: str, scale: float = 0.001,
         raise FitError(f"--seed is a whole number from 0 up, not {seed}")
     rng = np.random.default_rng(seed)
     resources = list(model.resources)
-    ids, resource_ids, people, totals = [], [], [], []
+    ids, resource_ids, people, totals, actives = [], [], [], [], []
     first = 0
     for index, segment in enumerate(model.segments.values()):
         n = round(segment.users.value * scale)
         level = (rng.permutation(n) + rng.random(n)) / n if n else np.zeros(0)
         people.append((np.arange(first, first + n), index))
+        # `active = N days, H hours` (spec section 11): events on N days of the month, H hours on each;
+        # [0, 0] without it: times spread over the whole month
+        written = segment.settings("active")
+        active = [max(1, round(segment.active[0])), max(1, math.ceil(segment.active[1]))] if written else [0, 0]
         for usage in segment.usages:
             r = resources.index(usage.resource.name)
             amount = quantiles(usage.value, level)
@@ -105,6 +112,7 @@ def simulate(model: Model, output: str | Path, month: str, scale: float = 0.001,
             ids.append(np.arange(first, first + n)[kept])
             resource_ids.append(np.full(kept.sum(), r, dtype=np.int64))
             totals.append(amount[kept])
+            actives.append(np.tile(np.array(active, dtype=np.int64), (int(kept.sum()), 1)))
         first += n
     user = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
     resource = np.concatenate(resource_ids) if resource_ids else np.zeros(0, dtype=np.int64)
@@ -112,17 +120,26 @@ def simulate(model: Model, output: str | Path, month: str, scale: float = 0.001,
     count = np.minimum(np.maximum(np.ceil(total), 1), events).astype(np.int64)
     width = max(len(str(max(first - 1, 0))), 1)
     con = _connect()
-    con.register("totals", {"id": user, "rid": resource, "total": total, "n": count})
+    days_hours = np.concatenate(actives) if actives else np.zeros((0, 2), dtype=np.int64)
+    con.register("totals", {"id": user, "rid": resource, "total": total, "n": count,
+                            "nd": days_hours[:, 0], "nh": days_hours[:, 1]})
     names = "[" + ", ".join(_quote(r) for r in resources) + "]"
     start = f"TIMESTAMPTZ '{month}-01 00:00:00+00'"
     span = f"epoch_us({start} + INTERVAL 1 MONTH) - epoch_us({start})"
+    year, number = (int(part) for part in month.split("-"))
+    days = (date(year + number // 12, number % 12 + 1, 1) - date(year, number, 1)).days
     options = event_format(output)
     _written(con, f"""
         SELECT 'u' || lpad(CAST(id AS VARCHAR), {width}, '0') AS "user",
-               {start} + to_microseconds(CAST(hash(id, rid, j, {int(seed)}) % ({span}) AS BIGINT)) AS time,
+               {start} + to_microseconds(CASE WHEN nd = 0
+                   THEN CAST(hash(id, rid, j, {int(seed)}) % ({span}) AS BIGINT)
+                   ELSE CAST(((hash(id, {int(seed)}, 1) % {days} + hash(id, rid, j, {int(seed)}) % least(nd, {days}))
+                              % {days} * 24 + hash(id, {int(seed)}, 2) % (25 - nh)
+                              + hash(id, rid, j, {int(seed)}, 3) % nh) * 3600000000
+                             + hash(id, rid, j, {int(seed)}, 4) % 3600000000 AS BIGINT) END) AS time,
                {names}[rid + 1] AS resource,
                total / n AS quantity
-        FROM (SELECT id, rid, total, n, unnest(range(n)) AS j FROM totals)""", output, options)
+        FROM (SELECT id, rid, total, n, nd, nh, unnest(range(n)) AS j FROM totals)""", output, options)
     segment_names = list(model.segments)
     member_ids = np.concatenate([ids_ for ids_, _ in people]) if people else np.zeros(0, dtype=np.int64)
     member_segments = np.concatenate([np.full(len(ids_), i, dtype=np.int64) for ids_, i in people]) \

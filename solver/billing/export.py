@@ -69,7 +69,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from planlang.model import CREDITS, Model
 from solver.billing.invoice import (MAX_SCALE, ZERO, D, Feed, compare, credit_view, lago_charge, overage_tiers,
                                     stripe_price, unit_for)
-from solver.solution.schema import PlanResult, Solution
+from solver.solution.schema import Amount, PlanResult, Solution
 
 # Currencies whose smallest unit is the unit itself (Stripe's "zero-decimal" list).
 ZERO_DECIMAL = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF",
@@ -124,6 +124,8 @@ class _Export:
         self.feeds: dict[str, Feed] = {}  # by event name (Stripe) or metric code (Lago)
         self.unsent: dict[str, dict[str, str]] = {}  # per plan: the items left out, as the file writes them
         self.offered = {name: plan for name, plan in solution.plans.items() if plan.offered}
+        self.windowed: dict[str, dict[str, str]] = {}  # per plan: its items per window, as the file writes them
+        self.offered = {name: self.per_window(name, plan) for name, plan in self.offered.items()}
         for name, plan in solution.plans.items():
             if not plan.offered:
                 self.notes.append(f"plan {name} is not in the chosen catalog: not exported")
@@ -146,6 +148,52 @@ class _Export:
         self.note(f"plan {plan}: {item} is not exported: {why}")
         if item in self.model.resources:  # its price travels as metadata, for `import`
             self.unsent.setdefault(plan, {})[item] = _item_text(self.offered[plan], item, self.currency)
+
+    def per_window(self, name: str, plan: PlanResult) -> PlanResult:
+        """A plan with quotas or credits per window (spec section 11) as its
+        monthly amounts, which is what a billing system can bill. No Stripe
+        meter or Lago metric counts usage per window, so a price beyond a
+        quota per window, or beyond credits granted per window, would bill
+        other units than the plan: it is left out. A quota or grant per
+        window with nothing sold beyond it is a cap the product enforces (a
+        note). Each item per window travels as `planlang_window_*` metadata,
+        which `import` reads back."""
+        resources = [r for r in plan.quota if plan.windows(r)]
+        credits = plan.windows(CREDITS) or [a for r in resources if r in plan.rates for a in plan.windows(r)]
+        if not resources and not credits:
+            return plan
+        self.windowed[name] = {
+            f"{r}_per_{a.per.replace(' ', '_')}": f"quota {r} = {_amount_text(a)}" if r != CREDITS else
+            f"credits = {_amount_text(a)}" for r in [*resources, CREDITS] for a in plan.windows(r)}
+        target = self.target.title()
+        overage, packs = dict(plan.overage), dict(plan.packs)
+        for r in resources:
+            caps = " and ".join(_amount_text(a) for a in plan.windows(r))
+            if r in overage or r in packs:
+                self.leave_out(name, r, f"its quota of {r}, {caps}, frees units in each window, and no {target} "
+                                        f"{'meter' if self.target == 'stripe' else 'billable metric'} counts "
+                                        "usage per window; meter the units beyond each window's quota in the "
+                                        "application and bill them on a price without a free tier")
+                overage.pop(r, None)
+                packs.pop(r, None)
+            elif r not in plan.rates:
+                self.note(f"plan {name}: its quota of {r}, {caps}, is a cap per window; {CAPS[self.target]}: "
+                          "enforce the cap in the product")
+        update = {"quota": {r: plan.monthly_quota(r) for r in plan.quota}, "credits": plan.monthly_credits,
+                  "overage": overage, "packs": packs}
+        if credits and (plan.credit_pack is not None or plan.credit_overage is not None):
+            sold = f"pack credits {decimal_text(plan.credit_pack.size)} for {_money(D(plan.credit_pack.price), self.currency)}" \
+                if plan.credit_pack is not None else f"overage credits at {_money(D(plan.credit_overage), self.currency)}"
+            self.leave_out(name, CREDITS, f"the credits it spends are granted per window, or spent on units beyond "
+                                          f"a quota per window, which no {target} price counts; meter the credits "
+                                          "bought in the application and bill them on a price without a free tier")
+            self.unsent.setdefault(name, {})[CREDITS] = sold
+            update |= {"credit_pack": None, "credit_overage": None}
+        elif credits:
+            grants = " and ".join(_amount_text(a) for a in plan.windows(CREDITS)) or "a month"
+            self.note(f"plan {name}: its credits ({grants}) are a cap per window; {CAPS[self.target]}: enforce the "
+                      "cap in the product")
+        return plan.model_copy(update=update)
 
     def request(self, path: str, key: str, body: dict) -> None:
         field = "params" if self.target == "stripe" else "body"
@@ -218,6 +266,7 @@ class _Export:
         if plan.features:
             out["planlang_features"] = ", ".join(plan.features)
         out.update({f"planlang_unsent_{r}": text for r, text in self.unsent.get(name, {}).items()})
+        out.update({f"planlang_window_{key}": text for key, text in self.windowed.get(name, {}).items()})
         return out
 
     def result(self) -> dict:
@@ -294,6 +343,12 @@ class _Export:
         tiers = [] if beyond or not quota else [(quota, ZERO)]
         tiers += [(None if b is None else start + D(b) / unit, D(p) * unit) for b, p in schedule]
         return mode, tiers, beyond
+
+
+def _amount_text(amount: Amount) -> str:
+    """`45 per 5 hours`, `66 per seat per day`: an amount per window as the file writes it."""
+    written = "unlimited" if amount.amount is None else decimal_text(amount.amount)
+    return f"{written}{' per seat' * amount.per_seat}{'' if amount.per == 'month' else f' per {amount.per}'}"
 
 
 def _item_text(plan: PlanResult, resource: str, currency: str) -> str:
@@ -699,7 +754,7 @@ def _quota_metadata(plan: _Plan, metadata, currency: str) -> None:
             names = [name_of(f.strip(), "feature") for f in value.split(",") if f.strip()]
             plan.items.append(f"feature {', '.join(names)}")
             plan.features += names
-        elif key.startswith("planlang_unsent_"):
+        elif key.startswith(("planlang_unsent_", "planlang_window_")):
             plan.items.append(value)  # an item as the file wrote it; the file read back is checked whole
         elif key.startswith("planlang_unit_"):
             plan.units[name_of(key[len("planlang_unit_"):], "resource")] = _decimal(value, f"metadata {key}")

@@ -56,9 +56,11 @@ def cents(amount: Decimal, factor: int) -> Decimal:
 def plan_charge(plan: PlanResult, resource: str, units: Decimal) -> Decimal | None:
     """What `plan` bills for `units` of `resource` used in a month, beyond
     its fee; None when the plan does not bill it in money (unlimited, or a
-    price in credits) or the usage is past a hard cap (never served)."""
-    quota = plan.quota.get(resource, 0.0)
-    if quota is None or resource in plan.rates:
+    price in credits), the usage is past a hard cap (never served), or a
+    quota per window (spec section 11) frees units in each window, so that
+    the bill depends on the use in each window, not on the month's."""
+    quota = plan.monthly_quota(resource)
+    if quota is None or resource in plan.rates or plan.windows(resource):
         return None
     excess = max(units - D(quota), ZERO)
     if resource in plan.packs:
@@ -88,7 +90,7 @@ def credit_view(plan: PlanResult) -> PlanResult | None:
     if not plan.rates:
         return None
     return plan.model_copy(update={
-        "quota": {CREDITS: plan.credits or 0.0},
+        "quota": {CREDITS: plan.credits if plan.windows(CREDITS) else plan.credits or 0.0},  # granted per window
         "overage": {CREDITS: plan.credit_overage} if plan.credit_overage is not None else {},
         "packs": {CREDITS: plan.credit_pack} if plan.credit_pack is not None else {},
         "rates": {}, "per_seat": [CREDITS] * (CREDITS in plan.per_seat)})
@@ -125,7 +127,7 @@ class Feed:
 
     def quantity(self, plan: PlanResult, units: Decimal) -> Decimal:
         if self.beyond_quota:
-            units = max(units - D(plan.quota.get(self.resource) or 0.0), ZERO)
+            units = max(units - D(plan.monthly_quota(self.resource) or 0.0), ZERO)
         return (units / self.unit).to_integral_value(ROUND_CEILING)
 
     def describe(self) -> dict:
@@ -230,7 +232,7 @@ def usage_grid(plan: PlanResult, resource: str, unit: Decimal) -> list[Decimal]:
     every tier bound and the first packs -1/+0/+1, ten times the quota (or
     the last bound), and fractions of a unit where the meter counts them;
     up to the quota only when it is a hard cap. Multiples of `unit`."""
-    quota = D(plan.quota.get(resource) or 0.0)
+    quota = D(plan.monthly_quota(resource) or 0.0)
     marks = [quota]
     if resource in plan.packs:
         size = D(plan.packs[resource].size)

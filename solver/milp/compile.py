@@ -101,6 +101,7 @@ def per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
     credits_per_seat = np.array([CREDITS in c.per_seat for c in configs])[None]
     granted = np.where(credits_per_seat, granted * billed, granted) if credits_per_seat.any() \
         else np.broadcast_to(granted, billed.shape)
+    quota, granted = _windows(buckets, configs, resources, billed, quota, granted)
     over = _table(configs, resources, lambda c, r, d: c.overage.get(r, d), np.nan)[None]
     size = _table(configs, resources, lambda c, r, d: c.packs.get(r, (d, 0.0))[0], 0.0)[None]
     pack_price = _table(configs, resources, lambda c, r, d: c.packs.get(r, (0.0, d))[1], 0.0)[None]
@@ -124,6 +125,36 @@ def per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
     per_unit_hours = np.array([[econ.units[r].gpu_hours.get(p, 0.0) for p in pools] for r in resources])
     gpu_hours = served @ per_unit_hours.reshape(len(resources), len(pools))
     return PerUser(value - fee - payments, fee + payments, cost, gpu_hours, served, value, payments, fee)
+
+
+def _windows(buckets: list[Bucket], configs: list[Config], resources: list[str], billed: np.ndarray,
+             quota: np.ndarray, granted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Quotas and credits per window (spec section 11) over every bucket at
+    once, as Config.in_month does for one: a quota `q per P` caps the month
+    at W * q, credits `g per P` add W * g, W being the bucket's windows of P;
+    each configuration's windows in its order, so the credits add up in
+    the same order."""
+    depth = max((len(c.windows) for c in configs), default=0)
+    if not depth:
+        return quota, granted
+    quota = np.array(np.broadcast_to(quota, (len(buckets), len(configs), len(resources))))
+    granted = np.array(granted, dtype=float)
+    counts: dict[str, np.ndarray] = {}  # W of each period, per bucket
+    for position in range(depth):
+        for j, config in enumerate(configs):
+            if len(config.windows) <= position:
+                continue
+            window = config.windows[position]
+            if window.period.name not in counts:
+                counts[window.period.name] = np.array([window.period.windows(b.days, b.hours) for b in buckets])
+            amount = window.amount * billed[:, j] if window.per_seat else window.amount
+            amount = counts[window.period.name] * amount
+            if window.of == CREDITS:
+                granted[:, j] = granted[:, j] + amount
+            else:
+                r = resources.index(window.of)
+                quota[:, j, r] = np.minimum(quota[:, j, r], amount)
+    return quota, granted
 
 
 def terms(users: PerUser, buckets: list[Bucket], configs: list[Config], contribute, units) -> np.ndarray:

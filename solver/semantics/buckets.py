@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 
-from planlang.model import Lognormal, Model, Number, Uniform, Values
+from planlang.model import DAYS_PER_MONTH, Lognormal, Model, Number, Uniform, Values
 
 _NORMAL = NormalDist()
 Z90 = _NORMAL.inv_cdf(0.9)
@@ -35,6 +35,8 @@ class Bucket:
     churn: float = 0.0  # c: the chance each month that a user stops wanting the product
     outside_from: str | None = None  # the competitor that gives `outside`; None: the `outside` amount
     reaches: tuple[str, ...] = ()  # the competitors its users can reach, in declaration order
+    days: float = DAYS_PER_MONTH  # N: days a month with use (spec section 11)
+    hours: float = 24.0  # H: hours of use on such a day
 
     def declines(self, resource: str) -> bool:
         """Whether the worth of `resource` falls with use in this bucket
@@ -115,6 +117,7 @@ def expand(model: Model, demand: dict[str, float]) -> list[Bucket]:
         reaches = tuple(model.competitors) if segment.competitors is None else \
             tuple(c for c in model.competitors if c in {ref.name for ref in segment.competitors.names})
         seats = usage_per_bucket(segment.seats.value, k) if segment.seats is not None else None
+        days, hours = segment.active
         for b in range(k):
             bucket = Bucket(
                 segment=name,
@@ -127,6 +130,8 @@ def expand(model: Model, demand: dict[str, float]) -> list[Bucket]:
                 last=last,
                 churn=churn,
                 reaches=reaches,
+                days=days,
+                hours=hours,
             )
             out.append(bucket if seats is None else _account(bucket, seats[b]))
     return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from planlang.check import choice_values, magnitude
 from planlang.items import choice_label, numbers_of
-from planlang.model import CREDITS, Model, Offer, Range, TieredOverage, Values
+from planlang.model import CREDITS, Model, Offer, Period, Quota, Range, TieredOverage, Values
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,18 @@ class Tiers:
     kind: str
     bounds: tuple[float, ...]
     prices: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Window:
+    """An amount granted in each window of a period (spec section 11):
+    `quota message = 45 per 5 hours` (of "message"), `credits = 66 per day`
+    (of CREDITS)."""
+
+    of: str
+    period: Period
+    amount: float  # math.inf for unlimited
+    per_seat: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,7 @@ class Config:
     min_seats: float = 1.0  # the fewest seats an account is billed for
     annual: float | None = None  # the annual term's discount (a fraction); None: monthly only
     per_seat: frozenset[str] = frozenset()  # resources whose quota is per seat, and "credits" when they are
+    windows: tuple[Window, ...] = ()  # quotas and credits per N hours, day or week, in the plan's order
 
     def billed(self, seats: float) -> float:
         """b: the seats an account of `seats` seats is billed for."""
@@ -61,18 +74,43 @@ class Config:
     def for_account(self, billed: float) -> "Config":
         """The configuration as an account billed for `billed` seats gets
         it: quotas and credits written `per seat` multiplied by `billed`."""
-        if not self.per_seat or billed == 1.0:
+        if not (self.per_seat or any(w.per_seat for w in self.windows)) or billed == 1.0:
             return self
         quota = {r: q * billed if r in self.per_seat else q for r, q in self.quota.items()}
         credits = self.credits * billed if CREDITS in self.per_seat and self.credits is not None else self.credits
-        return replace(self, quota=quota, credits=credits)
+        windows = tuple(replace(w, amount=w.amount * billed) if w.per_seat else w for w in self.windows)
+        return replace(self, quota=quota, credits=credits, windows=windows)
 
-    def figure(self, function: str, resource: str | None = None) -> float:
-        """The plan item a requirement names (spec sections 5 and 9):
+    def in_month(self, days: float, hours: float) -> "Config":
+        """The configuration as one month of a user active `days` days a
+        month, `hours` hours on such a day, gets it (spec section 11): a
+        quota `q per P` holds W * q in the month (the smallest of a
+        resource's periods and its monthly quota), and credits `g per P`
+        add W * g to the month's grant (both expire, so when in the month
+        they are spent changes nothing), where W is the windows of P used."""
+        if not self.windows:
+            return self
+        quota, credits = dict(self.quota), self.credits
+        for window in self.windows:
+            amount = window.period.windows(days, hours) * window.amount
+            if window.of == CREDITS:
+                credits = (credits or 0.0) + amount
+            else:
+                quota[window.of] = min(quota[window.of], amount)
+        return replace(self, quota=quota, credits=credits, windows=())
+
+    def figure(self, function: str, resource: str | None = None, period: str | None = None) -> float:
+        """The plan item a requirement names (spec sections 5, 9 and 11):
         `price`, `quota`, `overage` (tiered: the first tier's price), `pack`,
         `pack_size`, `credits`, `rate`, `credit_pack`, `credit_overage`,
-        `seat`, `min_seats`, `annual`. The checker has made sure the plan has
-        it."""
+        `seat`, `min_seats`, `annual`; `quota` of a resource and `credits`
+        per a period ("5 hours", "day": `credits(pro, day)` passes it as
+        `resource`). The checker has made sure the plan has it."""
+        if function == CREDITS and resource is not None:
+            resource, period = None, resource
+        if period is not None:
+            return next(w.amount for w in self.windows
+                        if w.of == (resource or CREDITS) and w.period.name == period)
         if function == "price":
             return self.price
         if function == "quota":
@@ -138,7 +176,8 @@ def expand_plan(plan: Offer) -> list[Config]:
     credit_pack, credit_overage = plan.credit_pack, plan.credit_overage
     min_seats = plan.min_seats.value.value if plan.min_seats is not None else 1.0
     per_seat = frozenset([q.resource.name for q in plan.quotas if q.per_seat]
-                         + [CREDITS for s in plan.settings(CREDITS) if s.per_seat])
+                         + [CREDITS for s in plan.settings(CREDITS) if s.per_seat and s is plan.credits])
+    windowed = plan.window_quotas + plan.window_credits
     out = []
     for number, picked in enumerate(itertools.product(*(values for _, values, _ in options))):
         made = dict(zip((label for label, _, _ in options), picked))
@@ -146,7 +185,8 @@ def expand_plan(plan: Offer) -> list[Config]:
             plan=plan.name.name,
             number=number,
             price=made.get("price", 0.0),
-            quota={i.resource.name: made[f"quota.{i.resource.name}"] for i in plan.quotas},
+            quota={**{i.resource.name: math.inf for i in plan.window_quotas},  # no monthly quota: no monthly cap
+                   **{i.resource.name: made[f"quota.{i.resource.name}"] for i in plan.quotas}},
             overage={i.resource.name: made[f"overage.{i.resource.name}"] for i in plan.overages},
             packs={i.resource.name: (i.size.value, made[f"pack.{i.resource.name}"]) for i in plan.packs},
             features=features,
@@ -160,6 +200,9 @@ def expand_plan(plan: Offer) -> list[Config]:
             min_seats=min_seats,
             annual=made["annual"] / 100.0 if "annual" in made else None,  # written as a percent
             per_seat=per_seat,
+            windows=tuple(Window(i.resource.name if isinstance(i, Quota) else CREDITS, i.period,
+                                 made[choice_label(i)], i.per_seat)
+                          for i in windowed),
         ))
     return out
 

@@ -41,6 +41,7 @@ class Option:
     term: str = "monthly"  # or "annual" (spec section 10)
     seats: float = 1.0  # of the account
     billed_seats: float = 1.0  # b = max(seats, min seats)
+    granted: float = 0.0  # credits granted this month: the monthly grant and those per window (spec section 11)
 
 
 def terms(bucket: Bucket, config: Config, econ: Economics) -> list[Option]:
@@ -60,7 +61,7 @@ def option(bucket: Bucket, config: Config, econ: Economics) -> Option:
     a configuration (spec sections 4, 8, 9 and 10)."""
     billed = config.billed(bucket.seats)
     fee = config.fee(billed)
-    config = config.for_account(billed)
+    config = config.for_account(billed).in_month(bucket.days, bucket.hours)
     served: dict[str, float] = {}
     payments = 0.0
     included: dict[str, float] = {}
@@ -103,7 +104,8 @@ def option(bucket: Bucket, config: Config, econ: Economics) -> Option:
             hours[pool] = hours.get(pool, 0.0) + per_unit * s
     return Option(config.plan, worth - fee - payments, fee + payments, cost, served, hours,
                   breakage=spent.left, credit_revenue=spent.payments, unused_pack_credits=spent.unused,
-                  worth=worth, payments=payments, seats=bucket.seats, billed_seats=billed)
+                  worth=worth, payments=payments, seats=bucket.seats, billed_seats=billed,
+                  granted=config.credits or 0.0)
 
 
 def _unit_at(bucket: Bucket, resource: str, worth: float) -> float:
@@ -437,6 +439,7 @@ class Totals:
     breakage: float = 0.0  # included credits left unspent
     credit_revenue: float = 0.0  # paid for credit packs and credit overage
     unused_pack_credits: float = 0.0  # bought in packs beyond what is wanted
+    granted: float = 0.0  # credits granted
 
     @property
     def margin(self) -> float:
@@ -505,6 +508,7 @@ def evaluate(model: Model, catalog: Catalog, econ: Economics | None = None,
             scope.breakage += bucket.users * chosen.breakage
             scope.credit_revenue += bucket.users * chosen.credit_revenue
             scope.unused_pack_credits += bucket.users * chosen.unused_pack_credits
+            scope.granted += bucket.users * chosen.granted
         for pool, h in chosen.gpu_hours.items():
             hours[pool] += bucket.users * h
     evaluation = Evaluation(catalog, econ, placements, totals, plans, hours)

@@ -8,9 +8,10 @@ import math
 
 from planlang.format import expr_text
 from planlang.model import CREDITS, Model
+from solver.semantics.configs import Config
 from solver.semantics.evaluator import Evaluation
 from solver.solution.schema import (
-    BucketResult, GpuResult, OutsideResult, PackResult, PlanResult, RequirementResult, Solution, Totals, finite,
+    Amount, BucketResult, Granted, GpuResult, OutsideResult, PackResult, PlanResult, RequirementResult, Solution, Totals, finite,
 )
 
 
@@ -32,6 +33,8 @@ def describe(model: Model, evaluation: Evaluation) -> Solution:
             "margin": totals.margin,
             "breakage": totals.breakage, "credit_revenue": totals.credit_revenue,
             "unused_pack_credits": totals.unused_pack_credits})
+        if plans[name].windows(CREDITS):  # granted per window: as many as each bucket uses
+            plans[name]._granted = totals.granted
     segments: dict[str, list[BucketResult]] = {name: [] for name in model.segments}
     for placement in evaluation.placements:
         bucket, chosen = placement.bucket, placement.option
@@ -47,6 +50,8 @@ def describe(model: Model, evaluation: Evaluation) -> Solution:
                 "margin_per_user": chosen.revenue - chosen.cost,
                 "utility": chosen.utility, "served": dict(chosen.served), "value": chosen.worth,
                 "breakage": chosen.breakage,
+                "windows": {w.period.name: w.period.windows(bucket.days, bucket.hours)
+                            for w in evaluation.catalog[chosen.plan].windows},
             })
         segments[bucket.segment].append(entry)
     totals = evaluation.totals
@@ -74,11 +79,11 @@ def _plan(resources: list[str], features: list[str], config) -> PlanResult:
     return PlanResult(
         offered=True,
         price=config.price,
-        quota={r: finite(config.quota.get(r, 0.0)) for r in resources},
+        quota={r: _granted(config, r, config.quota.get(r, 0.0)) for r in resources},
         overage={**config.overage, **{r: {t.kind: [[finite(b), p] for b, p in zip(t.bounds, t.prices)]}
                                       for r, t in config.tiers.items()}},
         packs={r: PackResult(size=size, price=price) for r, (size, price) in config.packs.items()},
-        credits=config.credits,
+        credits=_granted(config, CREDITS, config.credits),
         rates=dict(config.rates),
         credit_pack=None if config.credit_pack is None else PackResult(
             size=config.credit_pack[0], price=config.credit_pack[1]),
@@ -90,6 +95,19 @@ def _plan(resources: list[str], features: list[str], config) -> PlanResult:
         annual=config.annual,
         per_seat=[r for r in [*resources, CREDITS] if r in config.per_seat],
     )
+
+
+def _granted(config: Config, of: str, monthly: float | None) -> Granted:
+    """A quota (or the credits) as spec section 11 reports it: the monthly
+    amount alone as a number; with periods, {"amount", "per"} each (a list
+    when there are several), the monthly one (if capped) as `per: month`."""
+    windows = [Amount(amount=finite(w.amount), per=w.period.name, per_seat=w.per_seat)
+               for w in config.windows if w.of == of]
+    if not windows:
+        return finite(monthly) if monthly is not None else None
+    if monthly is not None and math.isfinite(monthly):
+        windows.insert(0, Amount(amount=monthly, per="month", per_seat=of in config.per_seat))
+    return windows if len(windows) > 1 else windows[0]
 
 
 def requirement_results(evaluation: Evaluation) -> list[RequirementResult]:

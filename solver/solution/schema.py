@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_serializer
 
 
 class _Result(BaseModel):
@@ -31,6 +31,28 @@ class PackResult(_Result):
     price: float
 
 
+class Amount(_Result):
+    """A quota or credits granted in each window of a period (spec section
+    11): {"amount": 45, "per": "5 hours"}."""
+
+    amount: float | None  # null: unlimited
+    per: str  # "5 hours", "day", "week", or "month" beside other periods
+    per_seat: bool = False  # written `per seat` (spec section 10)
+
+
+# A plan's quota of a resource, or its credits: a monthly amount, or with periods one Amount or a list of them.
+Granted = float | None | Amount | list[Amount]
+
+
+def amounts(granted: Granted) -> list[Amount]:
+    """Every amount of a quota or credits, the monthly one as `per: month`."""
+    if isinstance(granted, list):
+        return granted
+    if isinstance(granted, Amount):
+        return [granted]
+    return [Amount(amount=granted, per="month")]
+
+
 # Tiered overage: {"graduated": [[10000, 0.004], [null, 0.002]]}, bounds null = unlimited.
 TieredResult = dict[Literal["graduated", "volume"], list[tuple[float | None, float]]]
 
@@ -38,10 +60,10 @@ TieredResult = dict[Literal["graduated", "volume"], list[tuple[float | None, flo
 class PlanResult(_Result):
     offered: bool
     price: float | None = None
-    quota: dict[str, float | None] = {}  # null: unlimited
+    quota: dict[str, Granted] = {}  # null: unlimited; per window: {"amount": 45, "per": "5 hours"} (or a list)
     overage: dict[str, float | TieredResult] = {}  # a plain overage is a number
     packs: dict[str, PackResult] = {}
-    credits: float | None = None  # granted per month
+    credits: Granted = None  # granted per month (per window: as a quota)
     rates: dict[str, float] = {}  # credits per unit beyond the quota
     credit_pack: PackResult | None = None
     credit_overage: float | None = None  # per credit
@@ -61,6 +83,8 @@ class PlanResult(_Result):
     credit_revenue: float = 0.0  # paid for credit packs and credit overage, per month
     unused_pack_credits: float = 0.0  # credits bought in packs beyond what users wanted: paid, expired
 
+    _granted: float | None = PrivateAttr(None)  # credits granted a month in all, where some are per window
+
     @property
     def sold_in_credits(self) -> bool:
         return self.offered and bool(self.rates)
@@ -68,8 +92,31 @@ class PlanResult(_Result):
     @property
     def credits_granted(self) -> float:
         """Credits granted to all its users per month (per billed seat, when
-        written `per seat`)."""
-        return (self.credits or 0.0) * (self.billed_seats if "credits" in self.per_seat else self.users)
+        written `per seat`; per window, as many windows as each bucket uses)."""
+        if self._granted is not None:
+            return self._granted
+        return (self.monthly_credits or 0.0) * (self.billed_seats if "credits" in self.per_seat else self.users)
+
+    def monthly_quota(self, resource: str) -> float | None:
+        """The monthly quota of `resource`: null when unlimited, or when only
+        periods cap it (spec section 11); 0 without a quota."""
+        granted = self.quota.get(resource, 0.0)
+        if isinstance(granted, (Amount, list)):
+            return next((a.amount for a in amounts(granted) if a.per == "month"), None)
+        return granted
+
+    @property
+    def monthly_credits(self) -> float | None:
+        """The credits granted a month, apart from those granted per window."""
+        if isinstance(self.credits, (Amount, list)):
+            return next((a.amount for a in amounts(self.credits) if a.per == "month"), None)
+        return self.credits
+
+    def windows(self, of: str) -> list[Amount]:
+        """The amounts of a resource's quota, or of the credits (`of` =
+        "credits"), granted per window: none for a monthly amount."""
+        granted = self.credits if of == "credits" else self.quota.get(of)
+        return [a for a in amounts(granted) if a.per != "month"]
 
 
 class OutsideResult(_Result):
@@ -101,6 +148,15 @@ class BucketResult(_Result):
     served: dict[str, float] = {}  # served per user on the plan taken (0 off every plan)
     value: float | None = None  # per user: what the served units and features are worth, before payments
     breakage: float = 0.0  # per user: credits granted but not spent
+    windows: dict[str, float] = {}  # W per period its plan grants in (spec section 11); left out when none
+
+    @model_serializer(mode="wrap")
+    def _without_empty_windows(self, handler):
+        """A file without periods gives the JSON it gave before section 11."""
+        out = handler(self)
+        if not self.windows:
+            out.pop("windows", None)
+        return out
 
 
 class GpuResult(_Result):

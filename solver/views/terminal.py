@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planlang.diagnostics import plural
-from solver.solution.schema import PlanResult, Solution
+from solver.solution.schema import Amount, PlanResult, Solution, amounts
 from solver.views.numbers import amount, cents, choice, count, exact, percent, price
 
 BACKEND_NAMES = {"highs": "HiGHS", "cbc": "CBC", "highs-pulp": "HiGHS through PuLP"}
@@ -55,9 +55,17 @@ def _per_seat(plan: PlanResult, item: str) -> str:
 
 
 def _quotas(plan: PlanResult) -> str:
-    shown = [f"{r} {count(q) if q is not None else 'unlimited'}{_per_seat(plan, r)}" for r, q in plan.quota.items()
-             if q is None or q > 0]
+    shown = [f"{r} {_granted(plan, r)}" for r, q in plan.quota.items() if not isinstance(q, (int, float)) or q > 0]
     return ", ".join(shown) or "—"
+
+
+def _granted(plan: PlanResult, of: str, month: str = "") -> str:
+    """'5,000', or with periods (spec section 11) '90 per 5 hours, 900 per week, 5,000 a month'."""
+    granted = plan.credits if of == "credits" else plan.quota.get(of)
+    if not isinstance(granted, (Amount, list)):
+        return f"{count(granted) if granted is not None else 'unlimited'}{_per_seat(plan, of)}{month}"
+    return ", ".join(f"{count(a.amount) if a.amount is not None else 'unlimited'}{' per seat' * a.per_seat}"
+                     f"{' a month' if a.per == 'month' else f' per {a.per}'}" for a in amounts(granted))
 
 
 def _extras(plan: PlanResult, currency: str) -> str:
@@ -85,7 +93,7 @@ def _credits(plan: PlanResult) -> str:
     """'3,000 a month; image 8, video_s 10 credits each'."""
     if not plan.rates:
         return "—"
-    granted = f"{count(plan.credits)}{_per_seat(plan, 'credits')} a month" if plan.credits else "none included"
+    granted = _granted(plan, "credits", " a month") if plan.credits else "none included"
     rates = ", ".join(f"{r} {count(n)}" for r, n in plan.rates.items())
     return f"{granted}; {rates} credits each"
 
@@ -215,6 +223,9 @@ def buckets_table(solution: Solution) -> Table:
     table.add_column("plan")
     for column in ("pays", "costs", "margin"):
         table.add_column(column, justify="right")
+    windows = any(b.windows for buckets in solution.segments.values() for b in buckets)
+    if windows:  # spec section 11: the windows of each period its plan grants in, used in a month
+        table.add_column("windows used")
     table.add_column("")
     for name, buckets in solution.segments.items():
         for b in buckets:
@@ -222,12 +233,13 @@ def buckets_table(solution: Solution) -> Table:
             if seats:
                 billed = f" ({exact(b.billed_seats)})" if b.billed_seats not in (None, b.seats) else ""
                 head.append(f"{count(b.seats)}{billed}")
+            used = [", ".join(f"{exact(round(w, 1))} x {period}" for period, w in b.windows.items())] * windows
             if b.plan is None:
-                table.add_row(*head, where(b) or "none", "", "", "", "")
+                table.add_row(*head, where(b) or "none", "", "", "", *used, "")
                 continue
             loss = b.margin_per_user < 0
             table.add_row(*head, where(b), cents(b.revenue_per_user, cur),
-                          cents(b.cost_per_user, cur), cents(b.margin_per_user, cur),
+                          cents(b.cost_per_user, cur), cents(b.margin_per_user, cur), *used,
                           "[red]loss-making[/red]" if loss else "", style="red" if loss else None)
     return table
 

@@ -72,6 +72,14 @@ def test_the_grammar_on_lines_of_the_spec_example():
     assert ("constant.numeric.planlang", "150M") in textmate("  users   = 150M")
 
 
+def test_periods_read_as_units_in_both_grammars():
+    line = "  credits = 66 per seat per day  quota message = 45 per 5 hours"
+    scopes = textmate(line)
+    assert ("keyword.other.unit.planlang", "day") in scopes and ("keyword.other.unit.planlang", "hours") in scopes
+    tokens = [(kind, value) for kind, value in lex(line, PlanLexer()) if value.strip()]
+    assert (Keyword.Type, "day") in tokens and (Keyword.Type, "hours") in tokens
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_the_pygments_lexer_reads_every_example(path):
     text = path.read_text()
@@ -86,10 +94,11 @@ def test_the_grammars_words_are_the_languages():
     """The TextMate grammar is JSON, written once; its word lists must be those
     planlang/items.py makes (the Pygments lexer reads them from there)."""
     from planlang.editor.highlight import DECLARATIONS, ITEMS
-    from planlang.items import NAMED
+    from planlang.items import NAMED, PERIOD_WORDS
 
     lists = {p["name"].rsplit(".", 1)[0]: p["match"] for p in GRAMMAR["patterns"] if "name" in p}
     assert lists["keyword.other.declaration"] == rf"\b({'|'.join(DECLARATIONS)})\b"
     assert lists["keyword.other"] == rf"\b({'|'.join(ITEMS)})\b"
+    assert lists["meta.period"] == rf"\b(per)\s+({'|'.join(PERIOD_WORDS)})\b"
     header = next(p["match"] for p in GRAMMAR["patterns"] if "captures" in p and "declaration" in str(p))
     assert header.startswith(rf"\b({'|'.join(NAMED)})\s+")

@@ -245,10 +245,28 @@ def test_into_adds_new_segments_and_rewrites_a_fit_comment(tmp_path):
         assert result.exit_code == 0, result.output
     text = plan.read_text()
     assert re.search(r"users += 1 +# a guess", text)
-    assert "usage message = [10]  # fit: lognormal(median = 10, p90 = 10), KS distance 0.000" in text
-    assert text.count("# fit:") == 2
+    assert re.search(r"usage message = \[10\] +# fit: lognormal\(median = 10, p90 = 10\), KS distance 0.000", text)
+    assert text.count("# fit: lognormal") == 2
+    assert len(re.findall(r"active += 3 days, 1 hour +# fit: days with events", text)) == 2  # each on 3 days, one hour
     assert "segment newcomer {" in text and "usage message = [30]" in text
     assert planlang.dumps(planlang.load(plan)) == text  # a file in canonical layout stays in it
+
+
+def test_fit_finds_the_days_and_hours_users_are_active(tmp_path):
+    # a: 3 days, from 08:10 to 10:50 on each (3 clock hours); b: 5 days, all within 14:00-14:59
+    rows = ["user,time,resource,quantity"]
+    rows += [f"a,2026-10-0{day}T{time}Z,message,1" for day in (1, 2, 3) for time in ("08:10:00", "10:50:00")]
+    rows += [f"b,2026-10-{day:02d}T14:{minute}:00Z,message,1" for day in (4, 9, 12, 20, 31) for minute in (5, 55)]
+    events = tmp_path / "events.csv"
+    events.write_text("\n".join(rows) + "\n")
+    result = fit(events)
+    assert result.segments["users"].active == pytest.approx((4.0, 2.0))  # means of (3, 5) and of (3, 1)
+    plan = tmp_path / "p.plan"
+    plan.write_text("resource message { cost = $0.001 }\nsegment users { users = 5  active = 30 days }\n"
+                    "plan free { price = $0 }\n")
+    shown = runner.invoke(app, ["fit", str(events), "--into", str(plan), "--buckets", "1"])
+    assert shown.exit_code == 0, shown.output
+    assert "active = 4 days, 2 hours" in plan.read_text()
 
 
 def test_into_keeps_a_layout_of_the_users_own(tmp_path):
@@ -270,7 +288,8 @@ def test_into_a_one_line_segment(tmp_path):
                     "plan free { price = $0 }\n")
     result = runner.invoke(app, ["fit", str(path), "--into", str(plan), "--buckets", "2"])
     assert result.exit_code == 0, result.output
-    assert "segment users { users = 2  buckets = 2  usage message = [10, 30]  value message = $0.01 }" in plan.read_text()
+    assert "segment users { users = 2  buckets = 2  active = 3 days, 1 hour  usage message = [10, 30]  " \
+           "value message = $0.01 }" in plan.read_text()
 
 
 def test_into_leaves_the_file_untouched_when_the_result_would_not_check(tmp_path):

@@ -109,6 +109,18 @@ async def test_completion_after_on_offers_gpu_pools(client: LanguageClient):
 
 
 @pytest.mark.asyncio(loop_scope="function")
+async def test_completion_offers_periods_after_per_and_in_a_figure(client: LanguageClient):
+    text = "resource m { }\nplan p { price = $1  quota m = 45 per  }\nrequire quota(p, m, ) >= 1\n"
+    open_document(client, text)
+    after_per = await client.text_document_completion_async(lsp.CompletionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=URI), position=position(text, "per  }", 4)))
+    assert [item.label for item in after_per.items] == ["seat", "5 hours", "day", "week", "month"]
+    in_figure = await client.text_document_completion_async(lsp.CompletionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=URI), position=position(text, ", ) >=", 2)))
+    assert [item.label for item in in_figure.items] == ["5 hours", "day", "week", "month"]
+
+
+@pytest.mark.asyncio(loop_scope="function")
 async def test_definition_references_hover_and_symbols(client: LanguageClient):
     text = ASSISTANT.read_text()
     open_document(client, text)

@@ -52,6 +52,7 @@ VOCABULARY = [
     "#", "x", "h100", "margin", "price(", "users", "\t", "\"", "@", "\x00", "é", "5MW", "",
     "credits", "rate", "graduated", "volume", "pack credits 1000 for $8", "overage credits at $0.01",
     "overage m graduated [10K at $1, unlimited at $2]",
+    "per", "per seat", "per day", "per 5 hours", "week", "active = 12 days, 6 hours", "quota(p, m, 5 hours)",
 ]
 TEXTS = [p.read_text() for p in EXAMPLES]
 

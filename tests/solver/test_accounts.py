@@ -4,14 +4,13 @@
 import pytest
 from hypothesis import given, settings
 from strategies import small_account_models
-from brute import agree, assert_compiled_is, through_language
+from brute import agree, compile_agrees_with_evaluator, through_language
 
 import planlang
 from solver.analysis.optimize import solve
 from solver.milp.compile import compile_model
 from solver.semantics.configs import expand as expand_plans, months_active
-from solver.semantics.evaluator import contribution, evaluate, terms, user_types
-from solver.semantics.ties import contribution_unit, grid, utility_unit
+from solver.semantics.evaluator import evaluate
 
 BASE = """
 gpu g { hourly = $3.60/hour }
@@ -181,28 +180,6 @@ def test_compile_takes_the_terms_the_evaluator_takes():
 
 
 # ---- the compile against the evaluator, the MILP against brute force -------------------------
-
-
-def compile_agrees_with_evaluator(model) -> None:
-    """Every bucket x configuration: the compile's arrays are the evaluator's
-    option on the term the compile says the bucket takes, and that term is
-    the one the evaluator's order prefers."""
-    model = planlang.loads(planlang.dumps(model))
-    compiled = compile_model(model)
-    econ, objective, sense = compiled.economics, compiled.objective, compiled.sense
-    assert [(b.outside, b.outside_from) for b in compiled.buckets] == \
-        [(b.outside, b.outside_from) for b in user_types(model, econ)]
-    for k, bucket in enumerate(compiled.buckets):
-        for j, config in enumerate(compiled.configs):
-            monthly, *annual = terms(bucket, config, econ)
-            taken = annual[0] if compiled.annual[k, j] else monthly
-            units = utility_unit(bucket), contribution_unit(bucket, objective.terms, econ.units)
-
-            def key(opt):  # as evaluator.choose orders options
-                return grid(opt.utility, units[0]), grid(contribution(objective, sense, opt), units[1])
-
-            assert taken.term == ("annual" if annual and key(annual[0]) > key(monthly) else "monthly")
-            assert_compiled_is(compiled, k, j, taken)
 
 
 @settings(max_examples=200)

@@ -157,7 +157,10 @@ def test_import_of_the_export_gives_back_the_catalog(path, target):
         imported = back.plans[name]
         assert imported.price.value.amount == pytest.approx(plan.price)
         quotas = {q.resource.name: magnitude(q.value) for q in imported.quotas}
-        assert quotas == {r: float("inf") if q is None else q for r, q in plan.quota.items() if q != 0}
+        assert quotas == {r: float("inf") if q is None else q for r in plan.quota
+                          if (q := plan.monthly_quota(r)) != 0}  # a resource capped per window alone: unlimited
+        windows = {(q.resource.name, q.period.name): magnitude(q.value) for q in imported.window_quotas}
+        assert windows == {(r, a.per): a.amount for r in plan.quota for a in plan.windows(r)}
         for item in imported.overages:
             assert magnitude(item.price) == pytest.approx(plan.overage[item.resource.name])
         for item in imported.packs:
@@ -170,8 +173,10 @@ def test_import_of_the_export_gives_back_the_catalog(path, target):
             assert item.kind == kind
             assert [(magnitude(t.bound), magnitude(t.price)) for t in item.tiers] == \
                 [(float("inf") if b is None else b, pytest.approx(p)) for b, p in schedule]
-        if plan.credits is not None:
-            assert magnitude(imported.credits.value) == plan.credits
+        if plan.monthly_credits is not None:
+            assert magnitude(imported.credits.value) == plan.monthly_credits
+        assert [(s.period.name, magnitude(s.value)) for s in imported.window_credits] == \
+            [(a.per, a.amount) for a in plan.windows("credits")]
         assert {r.resource.name: magnitude(r.value) for r in imported.rates} == plan.rates
 
 

@@ -31,6 +31,8 @@ VARIED = {
     "transcribe": ["gpu.l40s.hourly=uniform(x0.8, x1.5)", "segment.agency.users=normal(x1, 20%)"],
     "team_assistant": ["segment.company.seats=uniform(x0.7, x1.5)", "segment.company.churn=uniform(x0.5, x2)",
                        "competitor.api.overage.agent_turn=uniform(x0.8, x1.5)"],
+    "chat_limits": ["segment.power.active.hours=uniform(x0.5, x1.5)", "plan.free.quota.message.per_5_hours=uniform(x0.5, x2)"],
+    "video": ["segment.casual.active=uniform(x0.5, x2)", "gpu.h100.hourly=uniform(x0.8, x1.5)"],
 }
 
 
