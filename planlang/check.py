@@ -24,6 +24,7 @@ from planlang.model import (
 from planlang.units import HOURS, HOURS_PER_DAY, MAX_NUMBER, SYMBOLS, currency_matches
 
 MAX_BUCKETS = 1000
+MAX_MONTHS = 120  # a cycle of `months` (spec section 11): ten years
 _NORMAL = NormalDist()
 Z90 = _NORMAL.inv_cdf(0.9)
 MAX_RANGE_VALUES = 10_000
@@ -357,6 +358,11 @@ class Checker:
         self._once(segment, lambda i: f"the value of {i.target.name}" if isinstance(i, Worth) else None)
         if "active" in settings:
             self._active(settings["active"])
+        if "months" in settings:
+            for month in settings["months"].value.items:
+                self._at_least(month, 0, "a month's usage", strict=True)
+            if len(settings["months"].value.items) > MAX_MONTHS:
+                self.add(settings["months"].value.span, f"months lists at most {MAX_MONTHS} months (a cycle)")
         first_list: Values | None = None
         for usage in segment.usages:
             self.known("resource", usage.resource)

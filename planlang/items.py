@@ -40,6 +40,7 @@ RATE_ENERGY = "rate/energy"  # money per kWh
 GPU_TIME = "gpu time"  # `0.9 s on h100`
 DISTRIBUTION = "distribution"  # a usage: `~ lognormal(...)`, `= N` or `= [v1, ..., vK]`
 ACTIVE = "days, hours"  # `active = 12 days, 6 hours` (spec section 11)
+MONTHS = "numbers"  # `months = [0.5, 1, 1.5]`: a list of numbers above 0 (spec section 11)
 
 # The statements of a file, by the word that starts each (the blocks among them hold items).
 STATEMENTS = {
@@ -178,6 +179,8 @@ ITEMS: tuple[Item, ...] = (
              "product (an annual term's months paid and not used)", BELOW_ALL),
     _setting("active", "segment", ACTIVE, "active = N days[, H hours]: days a month with use, and hours of use on "
              "such a day (default every day, 24 hours); quotas and credits per 5 hours, day or week count on them"),
+    _setting("months", "segment", MONTHS, "months = [m1, ..., mN]: usage in consecutive months, repeating "
+             "(scaled to a mean of 1; default [1]): each month is evaluated, and the months averaged"),
     Item("competitors", Competitors, ("segment",), help="competitors = [A, B]: the competitors these users reach "
                                                         "(without the line: every one; [] none)"),
     Item("usage", Usage, ("segment",), (Number("value", "usage", DISTRIBUTION),), named="resource",

@@ -488,6 +488,12 @@ class Segment(Block):
             hours.value * HOURS[hours.unit] if hours is not None else HOURS_PER_DAY
 
     @property
+    def months(self) -> tuple[float, ...]:
+        """`months = [m1, ..., mN]` as written (spec section 11; default [1])."""
+        found = self.setting("months")
+        return tuple(m.value for m in found.items) if isinstance(found, Values) else (1.0,)
+
+    @property
     def worths(self) -> list[Worth]:
         return [i for i in self.items if isinstance(i, Worth)]
 

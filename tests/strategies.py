@@ -152,6 +152,9 @@ def segment(draw, name: str, resources: list[str], features: list[str], cur: str
         items.append(Setting(key=ref("outside"), value=money(draw(cents), cur)))
     items += draw(accounts(buckets if listed else None, competitors))
     if draw(st.booleans()):  # section 11
+        items.append(Setting(key=ref("months"), value=Values(items=tuple(
+            number(float(m), True) for m in draw(st.lists(st.integers(1, 300), min_size=1, max_size=4))))))
+    if draw(st.booleans()):
         items.append(Setting(key=ref("active"), value=Quantity(value=draw(st.integers(1, 30)), unit="days"),
                              second=draw(st.none() | st.integers(1, 24).map(
                                  lambda h: Quantity(value=h, unit="hours")))))
@@ -777,9 +780,9 @@ def periods():
 @st.composite
 def small_window_models(draw) -> Model:
     """A small model (of `small_account_models`: seats, terms, competitors,
-    credits, declining values) given the constructs of section 11's windows,
-    each with a fair chance: `active` days and hours per segment (sometimes
-    at the ends of their ranges), quotas per window on plans' resources
+    credits, declining values) given the constructs of section 11 evaluated
+    so far, each with a fair chance: `active` days and hours per segment
+    (sometimes at the ends of their ranges), `months` that differ, quotas per window on plans' resources
     (several periods on one resource, unlimited now and then, per seat when
     the model has seats) and credits per window on plans sold in credits; at
     most one of these a choice, and sometimes a requirement on a quota or
@@ -791,12 +794,17 @@ def small_window_models(draw) -> Model:
     statements: list = []
     windowed: list[tuple[str, str, Period]] = []  # (plan, resource or credits, period) for requirements
     for statement in model.statements:
-        if isinstance(statement, Segment) and draw(st.booleans()):
-            days = draw(st.sampled_from([1, 2, 5, 12, 20, 30]))
-            hours = draw(st.sampled_from([None, 1, 3, 6, 10, 24]))
-            active = Setting(key=ref("active"), value=Quantity(value=days, unit="days" if days > 1 else "day"),
-                             second=None if hours is None else Quantity(value=hours, unit="hours"))
-            statement = statement.model_copy(update={"items": statement.items + (active,)})
+        if isinstance(statement, Segment):
+            items = list(statement.items)
+            if draw(st.booleans()):
+                days = draw(st.sampled_from([1, 2, 5, 12, 20, 30]))
+                hours = draw(st.sampled_from([None, 1, 3, 6, 10, 24]))
+                items.append(Setting(key=ref("active"), value=Quantity(value=days, unit="days" if days > 1 else "day"),
+                                     second=None if hours is None else Quantity(value=hours, unit="hours")))
+            if draw(st.booleans()):  # months that differ: light and heavy months around the usage
+                months = draw(st.lists(st.sampled_from([0.25, 0.5, 1, 1.5, 2, 3]), min_size=1, max_size=4))
+                items.append(Setting(key=ref("months"), value=Values(items=tuple(Number(value=m) for m in months))))
+            statement = statement.model_copy(update={"items": tuple(items)})
         elif isinstance(statement, Plan):
             items = list(statement.items)
             name = statement.name.name

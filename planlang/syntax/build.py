@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from lark import Token, Transformer
 
-from planlang.items import ACTIVE, BLOCKS, DISTRIBUTION, OFFERS, STATEMENTS, home, item_of, items_of, keywords, numbers_of, setting, settings as setting_kinds
+from planlang.items import ACTIVE, BLOCKS, MONTHS, DISTRIBUTION, OFFERS, STATEMENTS, home, item_of, items_of, keywords, numbers_of, setting, settings as setting_kinds
 from planlang.diagnostics import Problems, did_you_mean, one_of
 from planlang.model import (
     CREDITS, NO_TRIVIA, BinOp, Competitor, Competitors, CreditRate, Currency, Feature, Features, Gpu, GpuTime,
@@ -136,6 +136,11 @@ def _plain(value) -> str:
     return text
 
 
+# Spec section 11's items that are read but not evaluated yet, and what to write meanwhile.
+NOT_YET = {
+    "rollover": "rollover (unused credits carried to later months) is not evaluated yet; without it, unused "
+                "credits expire at the month's end: drop the line, or raise `credits` by what users carry",
+}
 COMMA_IN_NUMBER = "commas separate list items; write a large number as 30000 or 30_000"
 PERIODS = "`per N hours` (N from 1 to 24), `per day`, `per week` or `per month`"
 # Where a figure's period stands: `credits(pro, day)`, `quota(pro, message, 5 hours)`.
@@ -361,6 +366,9 @@ class Builder(Transformer):
     def per_seat(self, children):
         return PerSeat(span_of(children))
 
+    def valid(self, children):
+        return span_of(children)
+
     def period(self, children):
         return self._period(children[1], span_of(children))
 
@@ -452,9 +460,14 @@ class Builder(Transformer):
         return None if price is None else make(Overage, children, resource=ref(name), price=price)
 
     def pack(self, children):
-        name, size, price, *per = parts(children)
-        if per:
-            self._per_seat_refused(per[0], f"a pack of {name}")
+        name, size, price, *rest = parts(children)
+        for part in rest:
+            if isinstance(part, PerSeat):
+                self._per_seat_refused(part, f"a pack of {name}")
+            elif part is not None:
+                self.problems.add(part, "packs valid several months (spec section 11) are not evaluated yet: bought "
+                                  "credits expire at the month's end; drop `valid ...`")
+        if rest:
             return None
         if size is None or price is None:
             return None
@@ -620,7 +633,9 @@ class Builder(Transformer):
         known = SETTINGS[kind]
         if key not in known:
             elsewhere = [k for k, keys in SETTINGS.items() if key in keys and k != kind]
-            if elsewhere:
+            if key in NOT_YET:
+                message = NOT_YET[key]
+            elif elsewhere:
                 message = f"'{key}' is a {elsewhere[0]} setting, not a {kind} one"
             else:
                 message = f"unknown {kind} setting '{key}'{did_you_mean(key, known)}"
@@ -637,6 +652,12 @@ class Builder(Transformer):
             return False
         if known[key] == ACTIVE:
             return self._active(item)
+        if known[key] == MONTHS:
+            if item.op == "=" and isinstance(item.value, Values) and item.value.items:
+                return all([self._expect(v, "number", "a month's usage") for v in item.value.items])
+            self.problems.add(item.value.span, "months is a list of each month's usage, relative to the others: "
+                              "write months = [0.5, 1, 1.5]")
+            return False
         if item.second is not None:
             first, second = item.value.span, item.second.span
             if (first.end_line, first.end_column + 1) == (second.line, second.column):  # `users = 150,000`

@@ -25,6 +25,7 @@ MAX_NESTING = 50  # brackets inside brackets
 MAX_OPERATORS = 200  # + - * / outside [] in one line
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SETS = re.compile(r"=(?!=)|~|in\b")  # what follows a setting's key
 _OPERATORS = frozenset({"PLUS", "MINUS", "STAR", "SLASH"})
 
 
@@ -78,6 +79,8 @@ class PlanLexer(Lexer):
                 return "UNIT"
             return keyword
         if "UNIT" in accepts and self.unit.fullmatch(word):
+            if "NAME" in accepts and _SETS.match(text, _skip_space(text, end)):
+                return "NAME"  # `usage m = 100  months = [1, 2]`: a setting's key after a number, not its unit
             return "UNIT"
         if "CODE" in accepts and self.code.fullmatch(word):
             return "CODE"

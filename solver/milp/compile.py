@@ -86,7 +86,36 @@ def per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
     """Utility, revenue, cost, GPU-hours and units served of one user of each
     bucket on each configuration's monthly term: the vectorized twin of
     evaluator.option, with the same floating-point operations for every
-    decision."""
+    decision. With months that differ (spec section 11) each month of every
+    bucket's cycle is worked out on its own and the months averaged, added
+    in the evaluator's order; the fee is every month's."""
+    lengths = np.array([len(b.months) for b in buckets])
+    if (lengths == 1).all():
+        return month_per_user(buckets, configs, econ, resources, features, pools)
+    total = None
+    for t in range(lengths.max()):
+        month = month_per_user([b.in_month(t % len(b.months)) for b in buckets], configs, econ, resources,
+                               features, pools)
+        if total is None:
+            total = month
+            continue
+        inside = t < lengths  # buckets whose cycle is shorter are done: they add nothing
+        for name in AVERAGED:
+            added = getattr(month, name)
+            mask = inside.reshape((-1,) + (1,) * (added.ndim - 1))
+            setattr(total, name, getattr(total, name) + np.where(mask, added, 0.0))
+    for name in AVERAGED:
+        summed = getattr(total, name)
+        setattr(total, name, summed / lengths.reshape((-1,) + (1,) * (summed.ndim - 1)))
+    return total
+
+
+AVERAGED = ("utility", "revenue", "cost", "gpu_hours", "served", "value", "payments")  # over a cycle's months
+
+
+def month_per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
+                   resources: list[str], features: list[str], pools: list[str]) -> PerUser:
+    """per_user for one month of every bucket (evaluator.month_option's twin)."""
     usage = _table(buckets, resources, lambda b, r, d: b.usage.get(r, d), 0.0)[:, None, :]
     first = _table(buckets, resources, lambda b, r, d: b.values.get(r, d), 0.0)[:, None, :]
     last = _table(buckets, resources, lambda b, r, d: b.last.get(r, b.values.get(r, d)), 0.0)[:, None, :]

@@ -37,6 +37,13 @@ class Bucket:
     reaches: tuple[str, ...] = ()  # the competitors its users can reach, in declaration order
     days: float = DAYS_PER_MONTH  # N: days a month with use (spec section 11)
     hours: float = 24.0  # H: hours of use on such a day
+    months: tuple[float, ...] = (1.0,)  # usage in consecutive months, relative to `usage` (mean 1), repeating
+
+    def in_month(self, t: int) -> "Bucket":
+        """The bucket in month `t` of its cycle: usage times months[t] (its
+        values fall over that month's usage, spec sections 9 and 11)."""
+        factor = self.months[t]
+        return replace(self, usage={r: u * factor for r, u in self.usage.items()}, months=(1.0,))
 
     def declines(self, resource: str) -> bool:
         """Whether the worth of `resource` falls with use in this bucket
@@ -118,6 +125,8 @@ def expand(model: Model, demand: dict[str, float]) -> list[Bucket]:
             tuple(c for c in model.competitors if c in {ref.name for ref in segment.competitors.names})
         seats = usage_per_bucket(segment.seats.value, k) if segment.seats is not None else None
         days, hours = segment.active
+        written = segment.months
+        months = tuple(m * len(written) / sum(written) for m in written)  # scaled to a mean of 1
         for b in range(k):
             bucket = Bucket(
                 segment=name,
@@ -132,6 +141,7 @@ def expand(model: Model, demand: dict[str, float]) -> list[Bucket]:
                 reaches=reaches,
                 days=days,
                 hours=hours,
+                months=months,
             )
             out.append(bucket if seats is None else _account(bucket, seats[b]))
     return out

@@ -42,6 +42,7 @@ class Option:
     seats: float = 1.0  # of the account
     billed_seats: float = 1.0  # b = max(seats, min seats)
     granted: float = 0.0  # credits granted this month: the monthly grant and those per window (spec section 11)
+    months: tuple["Option", ...] = ()  # with `months` (spec section 11): each month of the cycle, averaged here
 
 
 def terms(bucket: Bucket, config: Config, econ: Economics) -> list[Option]:
@@ -58,7 +59,24 @@ def terms(bucket: Bucket, config: Config, econ: Economics) -> list[Option]:
 
 def option(bucket: Bucket, config: Config, econ: Economics) -> Option:
     """What one user of a bucket does, pays and costs on the monthly term of
-    a configuration (spec sections 4, 8, 9 and 10)."""
+    a configuration (spec sections 4, 8, 9 and 10): with months that differ
+    (section 11), each month of the cycle on its own (nothing carries from
+    one month to the next) and the averages of the months."""
+    if len(bucket.months) == 1:
+        return month_option(bucket, config, econ)
+    months = [month_option(bucket.in_month(t), config, econ) for t in range(len(bucket.months))]
+    n = len(months)
+    served = {r: sum(m.served[r] for m in months) / n for r in months[0].served}
+    hours = {p: sum(m.gpu_hours[p] for m in months) / n for p in months[0].gpu_hours}
+    mean = {name: sum(getattr(m, name) for m in months) / n
+            for name in ("utility", "revenue", "cost", "breakage", "credit_revenue", "unused_pack_credits",
+                         "worth", "payments", "granted")}
+    return replace(months[0], served=served, gpu_hours=hours, months=tuple(months), **mean)
+
+
+def month_option(bucket: Bucket, config: Config, econ: Economics) -> Option:
+    """What one user of a bucket does, pays and costs in one month on the
+    monthly term of a configuration."""
     billed = config.billed(bucket.seats)
     fee = config.fee(billed)
     config = config.for_account(billed).in_month(bucket.days, bucket.hours)

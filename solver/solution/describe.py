@@ -11,7 +11,7 @@ from planlang.model import CREDITS, Model
 from solver.semantics.configs import Config
 from solver.semantics.evaluator import Evaluation
 from solver.solution.schema import (
-    Amount, BucketResult, Granted, GpuResult, OutsideResult, PackResult, PlanResult, RequirementResult, Solution, Totals, finite,
+    Amount, BucketResult, Granted, MonthResult, GpuResult, OutsideResult, PackResult, PlanResult, RequirementResult, Solution, Totals, finite,
 )
 
 
@@ -52,6 +52,7 @@ def describe(model: Model, evaluation: Evaluation) -> Solution:
                 "breakage": chosen.breakage,
                 "windows": {w.period.name: w.period.windows(bucket.days, bucket.hours)
                             for w in evaluation.catalog[chosen.plan].windows},
+                "months": [MonthResult(served=dict(m.served), paid=m.payments) for m in chosen.months],
             })
         segments[bucket.segment].append(entry)
     totals = evaluation.totals

@@ -129,6 +129,14 @@ class OutsideResult(_Result):
     source: str | None = Field(None, alias="from")
 
 
+class MonthResult(_Result):
+    """One month of a bucket's cycle (spec section 11): units served per
+    user, and paid beyond the fixed fee."""
+
+    served: dict[str, float]
+    paid: float
+
+
 class BucketResult(_Result):
     bucket: int
     users: float
@@ -149,13 +157,15 @@ class BucketResult(_Result):
     value: float | None = None  # per user: what the served units and features are worth, before payments
     breakage: float = 0.0  # per user: credits granted but not spent
     windows: dict[str, float] = {}  # W per period its plan grants in (spec section 11); left out when none
+    months: list[MonthResult] = []  # with `months`, on a plan: each month of the cycle; left out otherwise
 
     @model_serializer(mode="wrap")
-    def _without_empty_windows(self, handler):
-        """A file without periods gives the JSON it gave before section 11."""
+    def _without_section_11(self, handler):
+        """A file without periods or months gives the JSON it gave before section 11."""
         out = handler(self)
-        if not self.windows:
-            out.pop("windows", None)
+        for key in ("windows", "months"):
+            if not getattr(self, key):
+                out.pop(key, None)
         return out
 
 

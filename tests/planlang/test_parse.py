@@ -289,3 +289,12 @@ def test_min_is_a_unit_after_a_number_and_a_keyword_before_seats():
     assert model.plans["p"].min_seats.value == Number(value=3)
     competitors = planlang.loads("competitor min { price = $1 }\nsegment s { users = 1  competitors = [min] }")
     assert list(competitors.competitors) == ["min"]
+
+
+def test_a_unit_word_that_keys_the_next_setting_of_a_one_line_block():
+    # `months` after a number is a unit (`36 months`) unless a setting's `=` follows it
+    model = planlang.loads("resource m { cost = $0.01 }\n"
+                           "segment s { users = 10  usage m = 100  months = [0.5, 1.5] }\n"
+                           "gpu g { price = $30000  lifespan = 36 months  power = 700 W }\n")
+    assert model.segments["s"].months == (0.5, 1.5)
+    assert model.gpus["g"].lifespan.unit == "months"
