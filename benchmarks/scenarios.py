@@ -17,12 +17,14 @@ segment churns and reaches a competitor of its own (a rival plan of its size
 or a pay-as-you-go API), the top two plans are sold per seat with a seat
 minimum and per-seat quotas, and every paid plan has an annual term at a
 fixed discount (a second option per plan, so the configurations are as many).
-With `windows=True` (spec section 11) use spreads over the month: each
-segment is active some days and hours (light ones a few days of an hour,
-heavy ones most days of many hours), every plan's message quota is a cap
-per 5 hours (its choices as many), and the free plan gives credits per day
-for images, premium answers and video in place of its quotas and overage
-(a choice of daily grants in place of its overage prices).
+With `windows=True` (spec section 11) use spreads over the month and the
+months differ: each segment is active some days and hours (light ones a
+few days of an hour, heavy ones most days of many hours) and has months of
+3 (light, 1, heavy), every plan's message quota is a cap per 5 hours (its
+choices as many), and the free plan gives credits per day for images,
+premium answers and video in place of its quotas and overage (a choice of
+daily grants in place of its overage prices), with a monthly grant that
+rolls over 2 months.
 """
 
 from __future__ import annotations
@@ -143,7 +145,8 @@ def scenario(segments: int, buckets: int, plans: int, configurations: int, seed:
               if company else []),
             *([f"  competitors = [c{s}]", f"  churn = {round(rng.uniform(0.5, 6), 1)}%"] if accounts else []),
             *([f"  active = {min(30, round((3 + 25 * s / max(1, segments - 1)) * rng.uniform(0.8, 1.2)))} days, "
-               f"{min(24, round((1 + 9 * s / max(1, segments - 1)) * rng.uniform(0.7, 1.3)) or 1)} hours"]
+               f"{min(24, round((1 + 9 * s / max(1, segments - 1)) * rng.uniform(0.7, 1.3)) or 1)} hours",
+               f"  months = [{round(rng.uniform(0.5, 0.9), 2)}, 1, {round(rng.uniform(1.1, 1.6), 2)}]"]
               if windows else []),
             "}",
             "",
@@ -180,6 +183,8 @@ def scenario(segments: int, buckets: int, plans: int, configurations: int, seed:
             sold = [
                 f"  credits in [{', '.join(map(str, grants))}] per day" if len(grants) > 1
                 else f"  credits = {grants[0]} per day",
+                f"  credits = {10 * grants[0]}",  # and a monthly grant that rolls over
+                "  rollover = 2 months",
                 "  rate image   = 5",
                 "  rate premium = 12",
                 "  rate video_s = 15",

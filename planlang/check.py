@@ -584,6 +584,18 @@ class Checker:
         for rate in plan.rates:
             self.known("resource", rate.resource)
             choices *= max(1, self._choices(rate.value, "a rate (credits per unit)", strict=True))
+        rollover = plan.settings("rollover")
+        if rollover:
+            months = rollover[0].value
+            if months.value != int(months.value) or months.value < 0:
+                self.add(months.span, "rollover is a whole number of months, from 0")
+            elif credits is None and plan.span.line not in self.partial:
+                self.add(rollover[0].span, f"rollover carries unused monthly credits, and plan '{plan.name.name}' "
+                         "grants none: add `credits = N`, or drop rollover")
+        pack = plan.credit_pack
+        if pack is not None and pack.valid is not None and \
+                (pack.valid.value != int(pack.valid.value) or pack.valid.value < 1):
+            self.add(pack.valid.span, "a pack is valid a whole number of months, from 1 (the month it is bought)")
         sources = [i for i in (credits, *plan.window_credits, plan.credit_pack, plan.credit_overage) if i is not None]
         name = plan.name.name
         if plan.span.line in self.partial:

@@ -143,7 +143,8 @@ def item_parts(item) -> tuple[str, str, str]:
         tiers = ", ".join(f"{value_text(t.bound)} at {value_text(t.price)}" for t in item.tiers)
         return "", f"overage {item.resource.name} {item.kind} [{tiers}]", ""
     if isinstance(item, Pack):
-        return "", f"pack {item.resource.name} {value_text(item.size)} for {value_text(item.price)}", ""
+        valid = f" valid {value_text(item.valid)}" if item.valid is not None else ""
+        return "", f"pack {item.resource.name} {value_text(item.size)} for {value_text(item.price)}{valid}", ""
     if isinstance(item, Features):
         return "", "feature " + ", ".join(n.name for n in item.names), ""
     if isinstance(item, Competitors):

@@ -41,6 +41,7 @@ GPU_TIME = "gpu time"  # `0.9 s on h100`
 DISTRIBUTION = "distribution"  # a usage: `~ lognormal(...)`, `= N` or `= [v1, ..., vK]`
 ACTIVE = "days, hours"  # `active = 12 days, 6 hours` (spec section 11)
 MONTHS = "numbers"  # `months = [0.5, 1, 1.5]`: a list of numbers above 0 (spec section 11)
+MONTH_COUNT = "months"  # `rollover = 2 months`, `valid 12 months`: a whole number of months
 
 # The statements of a file, by the word that starts each (the blocks among them hold items).
 STATEMENTS = {
@@ -66,9 +67,10 @@ WORDS = {
     "uniform": "uniform(LO, HI): usage spread evenly between LO and HI",
     "per": "per seat: the amount is per billed seat (quotas and credits are pooled over the account); "
            "per 5 hours, per day, per week: the amount is granted in each such window (default per month)",
+    "valid": "valid N months: a credit pack's credits are usable N months, oldest first",
     "median": "", "p90": "", "at": "", "for": "", "in": "", "on": "", "step": "", "to": "",
 }
-PERIOD_WORDS = ("day", "week", "month", "hour")  # `per day`, ...: a period without a count (section 11)
+PERIOD_WORDS = ("day", "week", "month", "year", "hour")  # `per day`, ...: a period without a count (section 11)
 BLOCKS = ("gpu", "resource", "segment", "plan", "competitor")  # the statements with `{ items }`
 NAMED = ("gpu", "resource", "feature", "segment", "plan", "competitor")  # the kinds of names a file declares
 OFFERS = ("plan", "competitor")  # the blocks that hold plan items
@@ -195,6 +197,8 @@ ITEMS: tuple[Item, ...] = (
          help="min seats = N: the fewest seats an account is billed for (default 1)"),
     _setting("annual", OFFERS, PERCENT, "annual = PERCENT: the discount when 12 months are paid up front: the plan "
              "is offered monthly and annually", BELOW_ALL, choice=True),
+    _setting("rollover", OFFERS, MONTH_COUNT, "rollover = N months: unused monthly credits carry over, up to N "
+             "months' grant (default 0: they expire)"),
     _setting(CREDITS, OFFERS, NUMBER, "credits = N [per seat] [per day]: credits granted every month (or day, "
              "week, N hours); unused ones expire", choice=True, per_seat=True, period=True),
     Item("quota", Quota, OFFERS, (Number("value", "quota", COUNT, choice=True, unlimited=True),),
@@ -210,7 +214,8 @@ ITEMS: tuple[Item, ...] = (
     Item("pack", Pack, OFFERS, (Number("size", "size", NUMBER, domain=POSITIVE),
                                  Number("price", "price", MONEY, choice=True)),
          named="resource", label="pack.{name}",
-         help="pack RES SIZE for MONEY: a top-up of SIZE units, bought any number of times"),
+         help="pack RES SIZE for MONEY: a top-up of SIZE units, bought any number of times; `pack credits SIZE "
+              "for MONEY valid N months`: credits usable N months"),
     Item("rate", CreditRate, OFFERS, (Number("value", "rate", NUMBER, choice=True, domain=POSITIVE),),
          named="resource", label="rate.{name}", help="rate RES = N: credits one unit beyond the quota costs"),
     Item("feature", Features, OFFERS, help="feature F1, F2: capabilities the plan includes"),

@@ -190,7 +190,7 @@ class Period(Node):
     credits (spec section 11): the window the amount is granted in. `hours`
     is N of `per N hours`; `word` is "hours", "day", "week" or "month"."""
 
-    word: Literal["hours", "day", "week", "month"]
+    word: Literal["hours", "day", "week", "month", "year"]
     hours: float | None = None
     text: str | None = None  # N as written
 
@@ -204,6 +204,11 @@ class Period(Node):
     @property
     def monthly(self) -> bool:
         return self.word == "month"
+
+    @property
+    def yearly(self) -> bool:
+        """`per year`: a pool over 12 months, used as the months' wants come (not a window)."""
+        return self.word == "year"
 
     def windows(self, days: float, hours: float) -> float:
         """W: the windows of this period a user active `days` days a month,
@@ -288,11 +293,13 @@ class TieredOverage(Node):
 
 
 class Pack(Node):
-    """`pack R SIZE for PRICE`; `pack credits SIZE for PRICE` is a credit top-up."""
+    """`pack R SIZE for PRICE`; `pack credits SIZE for PRICE` is a credit
+    top-up, `valid N months` its credits' life (spec section 11; default 1)."""
 
     resource: Ref
     size: Number
     price: Value
+    valid: Quantity | None = None
 
 
 class CreditRate(Node):
@@ -571,6 +578,12 @@ class Offer(Block):
         """`annual = PERCENT`: the discount when 12 months are paid up front."""
         found = self.settings("annual")
         return found[0] if found else None
+
+    @property
+    def rollover(self) -> float:
+        """`rollover = N months`: months of grant unused credits may carry (spec section 11; default 0)."""
+        found = self.setting("rollover")
+        return found.value if found is not None else 0.0
 
     @property
     def per_seat(self) -> list[str]:

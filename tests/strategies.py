@@ -821,6 +821,18 @@ def small_window_models(draw) -> Model:
                     items.append(Quota(resource=ref(r), op=op, value=value, per_seat=draw(st.booleans()),
                                        period=period))
                     windowed.append((name, r, period))
+            if statement.credits is not None and draw(st.booleans()):  # balances carried month to month
+                items.append(Setting(key=ref("rollover"), value=Quantity(value=draw(st.integers(0, 3)), unit="months")))
+            if statement.credit_pack is not None and draw(st.integers(0, 3)):
+                pack = next(i for i in items if isinstance(i, Pack) and i.resource.name == CREDITS)
+                items[items.index(pack)] = pack.model_copy(update={"valid": Quantity(
+                    value=draw(st.sampled_from([1, 2, 3, 12, 48])), unit="months")})
+            if resources and draw(st.integers(0, 7)) == 0:  # a quota per year
+                r = draw(st.sampled_from(resources))
+                if not any(isinstance(i, Quota) and i.resource.name == r and i.period is not None
+                           and i.period.yearly for i in items):
+                    items.append(Quota(resource=ref(r), value=Number(value=draw(st.integers(0, 400))),
+                                       period=Period(word="year")))
             if statement.rates and draw(st.booleans()):
                 period = draw(periods().filter(lambda p: not p.monthly))
                 op, value = amounts([Number(value=v) for v in draw(st.lists(st.integers(0, 40), unique=True,

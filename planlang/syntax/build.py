@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from lark import Token, Transformer
 
-from planlang.items import ACTIVE, BLOCKS, MONTHS, DISTRIBUTION, OFFERS, STATEMENTS, home, item_of, items_of, keywords, numbers_of, setting, settings as setting_kinds
+from planlang.items import ACTIVE, BLOCKS, MONTH_COUNT, MONTHS, DISTRIBUTION, OFFERS, STATEMENTS, home, item_of, items_of, keywords, numbers_of, setting, settings as setting_kinds
 from planlang.diagnostics import Problems, did_you_mean, one_of
 from planlang.model import (
     CREDITS, NO_TRIVIA, BinOp, Competitor, Competitors, CreditRate, Currency, Feature, Features, Gpu, GpuTime,
@@ -136,13 +136,8 @@ def _plain(value) -> str:
     return text
 
 
-# Spec section 11's items that are read but not evaluated yet, and what to write meanwhile.
-NOT_YET = {
-    "rollover": "rollover (unused credits carried to later months) is not evaluated yet; without it, unused "
-                "credits expire at the month's end: drop the line, or raise `credits` by what users carry",
-}
 COMMA_IN_NUMBER = "commas separate list items; write a large number as 30000 or 30_000"
-PERIODS = "`per N hours` (N from 1 to 24), `per day`, `per week` or `per month`"
+PERIODS = "`per N hours` (N from 1 to 24), `per day`, `per week`, `per month` or `per year`"
 # Where a figure's period stands: `credits(pro, day)`, `quota(pro, message, 5 hours)`.
 PERIOD_AT = {CREDITS: 2, "quota": 3}
 
@@ -367,7 +362,15 @@ class Builder(Transformer):
         return PerSeat(span_of(children))
 
     def valid(self, children):
-        return span_of(children)
+        return children[1]  # the quantity
+
+    def _months(self, value, what: str) -> bool:
+        """`2 months`: a whole number of months (rollover, a pack's life)."""
+        if isinstance(value, Quantity) and value.unit in ("month", "months"):
+            return True
+        written = f"{_plain(value)} months" if isinstance(value, (Number, Quantity)) else "N months"
+        self.problems.add(value.span, f"{what} is a number of months: write {what} {'= ' * (what != 'valid')}{written}")
+        return False
 
     def period(self, children):
         return self._period(children[1], span_of(children))
@@ -395,9 +398,7 @@ class Builder(Transformer):
             if word in ("day", "week", "month"):
                 return Period.model_construct(word=word, hours=None, text=None, span=span, trivia=NO_TRIVIA)
             if word == "year":
-                self.problems.add(span, "`per year` (a quota pooled over 12 months) is not evaluated yet; write the "
-                                  "monthly amount (the year's / 12) without a period")
-                return None
+                return Period.model_construct(word=word, hours=None, text=None, span=span, trivia=NO_TRIVIA)
         if written is not None:
             self.problems.add(span, f"unknown period: {PERIODS}")
         return None
@@ -461,20 +462,23 @@ class Builder(Transformer):
 
     def pack(self, children):
         name, size, price, *rest = parts(children)
+        valid = next((part for part in rest if not isinstance(part, PerSeat)), None)
         for part in rest:
             if isinstance(part, PerSeat):
                 self._per_seat_refused(part, f"a pack of {name}")
-            elif part is not None:
-                self.problems.add(part, "packs valid several months (spec section 11) are not evaluated yet: bought "
-                                  "credits expire at the month's end; drop `valid ...`")
-        if rest:
+                return None
+        if valid is not None and str(name) != CREDITS:
+            self.problems.add(valid.span, f"`valid` is for credit packs: {name} bought in a pack is used in the "
+                              "month it is bought; drop it, or sell credits")
+            return None
+        if valid is not None and not self._months(valid, "valid"):
             return None
         if size is None or price is None:
             return None
         if not isinstance(size, Number):
             self._wrong(size, f"a pack's size is a plain count of {name} units")
             return None
-        return make(Pack, children, resource=ref(name), size=size, price=price)
+        return make(Pack, children, resource=ref(name), size=size, price=price, valid=valid)
 
     def tier_kind(self, children):
         return str(children[0])
@@ -633,9 +637,7 @@ class Builder(Transformer):
         known = SETTINGS[kind]
         if key not in known:
             elsewhere = [k for k, keys in SETTINGS.items() if key in keys and k != kind]
-            if key in NOT_YET:
-                message = NOT_YET[key]
-            elif elsewhere:
+            if elsewhere:
                 message = f"'{key}' is a {elsewhere[0]} setting, not a {kind} one"
             else:
                 message = f"unknown {kind} setting '{key}'{did_you_mean(key, known)}"
@@ -650,8 +652,17 @@ class Builder(Transformer):
         if item.period is not None and not setting(kind, key).period:
             self._period_refused(item.period, f"{key} is not granted per window")
             return False
+        if item.period is not None and item.period.yearly:
+            self.problems.add(item.period.span, f"`per year` pools a quota over 12 months; {key} per year is not "
+                              f"in the language: grant credits a month and carry them with `rollover = 12 months`")
+            return False
         if known[key] == ACTIVE:
             return self._active(item)
+        if known[key] == MONTH_COUNT:
+            if item.op != "=":
+                self.problems.add(item.value.span, f"{key} is not a choice: write {key} = N months")
+                return False
+            return self._months(item.value, key)
         if known[key] == MONTHS:
             if item.op == "=" and isinstance(item.value, Values) and item.value.items:
                 return all([self._expect(v, "number", "a month's usage") for v in item.value.items])

@@ -160,7 +160,8 @@ class _Export:
         which `import` reads back."""
         resources = [r for r in plan.quota if plan.windows(r)]
         credits = plan.windows(CREDITS) or [a for r in resources if r in plan.rates for a in plan.windows(r)]
-        if not resources and not credits:
+        carries = plan.rollover or (plan.credit_pack is not None and plan.credit_pack.valid)
+        if not resources and not credits and not carries:
             return plan
         self.windowed[name] = {
             f"{r}_per_{a.per.replace(' ', '_')}": f"quota {r} = {_amount_text(a)}" if r != CREDITS else
@@ -170,10 +171,10 @@ class _Export:
         for r in resources:
             caps = " and ".join(_amount_text(a) for a in plan.windows(r))
             if r in overage or r in packs:
-                self.leave_out(name, r, f"its quota of {r}, {caps}, frees units in each window, and no {target} "
-                                        f"{'meter' if self.target == 'stripe' else 'billable metric'} counts "
-                                        "usage per window; meter the units beyond each window's quota in the "
-                                        "application and bill them on a price without a free tier")
+                self.leave_out(name, r, f"its quota of {r}, {caps}, frees units in each window (or over a year), "
+                                        f"and no {target} {'meter' if self.target == 'stripe' else 'billable metric'} "
+                                        "counts usage so; meter the units beyond that quota in the application and "
+                                        "bill them on a price without a free tier")
                 overage.pop(r, None)
                 packs.pop(r, None)
             elif r not in plan.rates:
@@ -181,18 +182,26 @@ class _Export:
                           "enforce the cap in the product")
         update = {"quota": {r: plan.monthly_quota(r) for r in plan.quota}, "credits": plan.monthly_credits,
                   "overage": overage, "packs": packs}
-        if credits and (plan.credit_pack is not None or plan.credit_overage is not None):
-            sold = f"pack credits {decimal_text(plan.credit_pack.size)} for {_money(D(plan.credit_pack.price), self.currency)}" \
-                if plan.credit_pack is not None else f"overage credits at {_money(D(plan.credit_overage), self.currency)}"
-            self.leave_out(name, CREDITS, f"the credits it spends are granted per window, or spent on units beyond "
-                                          f"a quota per window, which no {target} price counts; meter the credits "
-                                          "bought in the application and bill them on a price without a free tier")
+        if (credits or carries) and (plan.credit_pack is not None or plan.credit_overage is not None):
+            pack = plan.credit_pack
+            sold = f"pack credits {decimal_text(pack.size)} for {_money(D(pack.price), self.currency)}" + (
+                f" valid {decimal_text(pack.valid)} months" if pack.valid else "") if pack is not None else \
+                f"overage credits at {_money(D(plan.credit_overage), self.currency)}"
+            self.leave_out(name, CREDITS, "the credits it spends are granted per window, spent on units beyond a "
+                                          "quota per window, carried from earlier months (rollover) or bought in "
+                                          f"packs valid several months, which no {target} price counts; meter the "
+                                          "credits bought in the application and bill them on a price without a "
+                                          "free tier")
             self.unsent.setdefault(name, {})[CREDITS] = sold
             update |= {"credit_pack": None, "credit_overage": None}
         elif credits:
             grants = " and ".join(_amount_text(a) for a in plan.windows(CREDITS)) or "a month"
             self.note(f"plan {name}: its credits ({grants}) are a cap per window; {CAPS[self.target]}: enforce the "
                       "cap in the product")
+        if plan.rollover:
+            self.note(f"plan {name}: unused credits carry over, up to {decimal_text(plan.rollover)} months' grant: "
+                      "keep the balance in the product")
+            self.windowed.setdefault(name, {})["rollover"] = f"rollover = {decimal_text(plan.rollover)} months"
         return plan.model_copy(update=update)
 
     def request(self, path: str, key: str, body: dict) -> None:

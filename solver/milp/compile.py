@@ -21,7 +21,7 @@ from solver.semantics import purchases
 from planlang.model import CREDITS
 from solver.semantics.buckets import Bucket
 from solver.semantics.configs import Config, expand as expand_plans, months_active
-from solver.semantics.evaluator import user_types
+from solver.semantics.evaluator import CYCLE, user_types
 from planlang.economics import Economics, economics
 from solver.semantics.ties import contribution_unit, grid_each, utility_unit
 
@@ -88,7 +88,26 @@ def per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
     evaluator.option, with the same floating-point operations for every
     decision. With months that differ (spec section 11) each month of every
     bucket's cycle is worked out on its own and the months averaged, added
-    in the evaluator's order; the fee is every month's."""
+    in the evaluator's order; the fee is every month's. Configurations that
+    carry balances from month to month live their months in carried_per_user."""
+    carries = [j for j, c in enumerate(configs) if c.carries]
+    if not carries:
+        return _cycle_per_user(buckets, configs, econ, resources, features, pools)
+    plain = [j for j in range(len(configs)) if j not in set(carries)]
+    parts = [(carries, carried_per_user(buckets, [configs[j] for j in carries], econ, resources, features, pools))]
+    if plain:
+        parts.append((plain, _cycle_per_user(buckets, [configs[j] for j in plain], econ, resources, features, pools)))
+    out = PerUser(*(np.zeros((len(buckets), len(configs)) + getattr(parts[0][1], f).shape[2:])
+                    for f in PerUser.__dataclass_fields__))
+    for columns, part in parts:
+        for name in PerUser.__dataclass_fields__:
+            getattr(out, name)[:, columns] = getattr(part, name)
+    return out
+
+
+def _cycle_per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
+                    resources: list[str], features: list[str], pools: list[str]) -> PerUser:
+    """per_user of configurations that carry nothing from month to month."""
     lengths = np.array([len(b.months) for b in buckets])
     if (lengths == 1).all():
         return month_per_user(buckets, configs, econ, resources, features, pools)
@@ -113,9 +132,74 @@ def per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
 AVERAGED = ("utility", "revenue", "cost", "gpu_hours", "served", "value", "payments")  # over a cycle's months
 
 
+def carried_per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
+                     resources: list[str], features: list[str], pools: list[str]) -> PerUser:
+    """evaluator.carried's twin over buckets x configurations: three cycles
+    of 12 months from empty balances, month by month (the balance, pack
+    credits by when they expire, what is left of quotas per year), and the
+    third cycle's averages."""
+    K, J = len(buckets), len(configs)
+    billed = np.maximum(np.array([b.seats for b in buckets])[:, None], np.array([c.min_seats for c in configs])[None])
+    grant = np.array([c.credits or 0.0 for c in configs])[None]
+    grant = np.where(np.array([CREDITS in c.per_seat for c in configs])[None], grant * billed,
+                     np.broadcast_to(grant, (K, J)))
+    yearly = np.full((K, J, len(resources)), np.inf)
+    for j, config in enumerate(configs):
+        for w in config.windows:
+            if w.period.yearly:
+                yearly[:, j, resources.index(w.of)] = w.amount * (billed[:, j] if w.per_seat else 1.0)
+    rollover = np.array([c.rollover for c in configs])[None]
+    valid = np.minimum(np.array([c.valid for c in configs])[None], 3 * CYCLE)  # longer: never expires in 36 months
+    lots = np.zeros((K, J, int(valid.max()) - 1))  # lots[:, :, a]: pack credits expiring at the end of month t + a
+    balance = np.zeros((K, J))
+    total = None
+    for t in range(3 * CYCLE):
+        if t % CYCLE == 0:
+            left_of_year = yearly.copy()
+        carried = balance
+        for a in range(lots.shape[2]):
+            carried = carried + lots[:, :, a]
+        month, included, spent = _month_arrays([b.in_month(t % len(b.months)) for b in buckets], configs, econ,
+                                               resources, features, pools, carried, left_of_year)
+        left = spent.left
+        for a in reversed(range(lots.shape[2])):  # what is left stays with the newest pack credits
+            kept = np.minimum(lots[:, :, a], left)
+            left, lots[:, :, a] = left - kept, kept
+        kept_grant = np.minimum(grant, left)
+        left = left - kept_grant
+        kept_balance = np.minimum(balance, left)
+        balance = np.minimum(kept_balance + kept_grant, rollover * grant)
+        shifted = np.zeros_like(lots)
+        for a in range(lots.shape[2]):
+            shifted[:, :, a] = np.where(a + 1 < valid - 1, lots[:, :, min(a + 1, lots.shape[2] - 1)],
+                                        np.where(a == valid - 2, spent.unused, 0.0))
+        lots = shifted
+        left_of_year = left_of_year - included
+        if t < 2 * CYCLE:
+            continue
+        if total is None:
+            total = month
+            continue
+        for name in AVERAGED:
+            setattr(total, name, getattr(total, name) + getattr(month, name))
+    for name in AVERAGED:
+        setattr(total, name, getattr(total, name) / CYCLE)
+    return total
+
+
 def month_per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
                    resources: list[str], features: list[str], pools: list[str]) -> PerUser:
     """per_user for one month of every bucket (evaluator.month_option's twin)."""
+    return _month_arrays(buckets, configs, econ, resources, features, pools)[0]
+
+
+def _month_arrays(buckets: list[Bucket], configs: list[Config], econ: Economics, resources: list[str],
+                  features: list[str], pools: list[str], carried: np.ndarray | None = None,
+                  caps: np.ndarray | None = None) -> tuple[PerUser, np.ndarray, purchases.Spent]:
+    """One month: PerUser, the units included (K, J, R) and what was done
+    with credits; `carried` (K, J) credits spent after those granted (a
+    balance, valid pack credits), `caps` (K, J, R) what is left of quotas
+    per year (evaluator._month's twin)."""
     usage = _table(buckets, resources, lambda b, r, d: b.usage.get(r, d), 0.0)[:, None, :]
     first = _table(buckets, resources, lambda b, r, d: b.values.get(r, d), 0.0)[:, None, :]
     last = _table(buckets, resources, lambda b, r, d: b.last.get(r, b.values.get(r, d)), 0.0)[:, None, :]
@@ -131,6 +215,10 @@ def month_per_user(buckets: list[Bucket], configs: list[Config], econ: Economics
     granted = np.where(credits_per_seat, granted * billed, granted) if credits_per_seat.any() \
         else np.broadcast_to(granted, billed.shape)
     quota, granted = _windows(buckets, configs, resources, billed, quota, granted)
+    if carried is not None:
+        granted = granted + carried
+    if caps is not None:
+        quota = np.minimum(quota, caps)
     over = _table(configs, resources, lambda c, r, d: c.overage.get(r, d), np.nan)[None]
     size = _table(configs, resources, lambda c, r, d: c.packs.get(r, (d, 0.0))[0], 0.0)[None]
     pack_price = _table(configs, resources, lambda c, r, d: c.packs.get(r, (0.0, d))[1], 0.0)[None]
@@ -143,7 +231,8 @@ def month_per_user(buckets: list[Bucket], configs: list[Config], econ: Economics
     packs = purchases.packs(values, included, excess, size, pack_price)
     pack_bought = np.minimum(packs * size, excess)
     tier_bought, tier_paid = purchases.tiered(excess, included, values, configs, resources)
-    credit_bought, credit_paid = purchases.credits(excess, included, values, configs, resources, granted)
+    spent = purchases.credits(excess, included, values, configs, resources, granted)
+    credit_bought, credit_paid = spent.units, spent.payments
 
     served = included + over_bought + pack_bought + tier_bought + credit_bought
     payments = (np.where(np.isnan(over), 0.0, over) * over_bought + packs * pack_price + tier_paid).sum(axis=2) \
@@ -153,7 +242,8 @@ def month_per_user(buckets: list[Bucket], configs: list[Config], econ: Economics
     cost = (served * unit_cost).sum(axis=2)
     per_unit_hours = np.array([[econ.units[r].gpu_hours.get(p, 0.0) for p in pools] for r in resources])
     gpu_hours = served @ per_unit_hours.reshape(len(resources), len(pools))
-    return PerUser(value - fee - payments, fee + payments, cost, gpu_hours, served, value, payments, fee)
+    return PerUser(value - fee - payments, fee + payments, cost, gpu_hours, served, value, payments, fee), \
+        np.broadcast_to(included, served.shape), spent
 
 
 def _windows(buckets: list[Bucket], configs: list[Config], resources: list[str], billed: np.ndarray,
@@ -174,6 +264,8 @@ def _windows(buckets: list[Bucket], configs: list[Config], resources: list[str],
             if len(config.windows) <= position:
                 continue
             window = config.windows[position]
+            if window.period.yearly:
+                continue  # a pool over 12 months: carried_per_user
             if window.period.name not in counts:
                 counts[window.period.name] = np.array([window.period.windows(b.days, b.hours) for b in buckets])
             amount = window.amount * billed[:, j] if window.per_seat else window.amount

@@ -56,7 +56,15 @@ class Config:
     min_seats: float = 1.0  # the fewest seats an account is billed for
     annual: float | None = None  # the annual term's discount (a fraction); None: monthly only
     per_seat: frozenset[str] = frozenset()  # resources whose quota is per seat, and "credits" when they are
-    windows: tuple[Window, ...] = ()  # quotas and credits per N hours, day or week, in the plan's order
+    windows: tuple[Window, ...] = ()  # quotas and credits per N hours, day, week or year, in the plan's order
+    rollover: float = 0.0  # months of grant unused credits may carry (spec section 11)
+    valid: int = 1  # months a credit pack's credits are usable
+
+    @property
+    def carries(self) -> bool:
+        """Whether a month depends on the months before it (spec section 11):
+        a rollover, a credit pack valid more than a month, a quota per year."""
+        return self.rollover > 0 or self.valid > 1 or any(w.period.yearly for w in self.windows)
 
     def billed(self, seats: float) -> float:
         """b: the seats an account of `seats` seats is billed for."""
@@ -92,6 +100,8 @@ class Config:
             return self
         quota, credits = dict(self.quota), self.credits
         for window in self.windows:
+            if window.period.yearly:
+                continue  # a pool over 12 months: evaluator.carried
             amount = window.period.windows(days, hours) * window.amount
             if window.of == CREDITS:
                 credits = (credits or 0.0) + amount
@@ -203,6 +213,8 @@ def expand_plan(plan: Offer) -> list[Config]:
             windows=tuple(Window(i.resource.name if isinstance(i, Quota) else CREDITS, i.period,
                                  made[choice_label(i)], i.per_seat)
                           for i in windowed),
+            rollover=plan.rollover,
+            valid=int(credit_pack.valid.value) if credit_pack is not None and credit_pack.valid is not None else 1,
         ))
     return out
 

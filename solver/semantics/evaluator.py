@@ -43,6 +43,7 @@ class Option:
     billed_seats: float = 1.0  # b = max(seats, min seats)
     granted: float = 0.0  # credits granted this month: the monthly grant and those per window (spec section 11)
     months: tuple["Option", ...] = ()  # with `months` (spec section 11): each month of the cycle, averaged here
+    carried: float = 0.0  # credits carried to the next month: the balance and valid pack credits (section 11)
 
 
 def terms(bucket: Bucket, config: Config, econ: Economics) -> list[Option]:
@@ -60,26 +61,102 @@ def terms(bucket: Bucket, config: Config, econ: Economics) -> list[Option]:
 def option(bucket: Bucket, config: Config, econ: Economics) -> Option:
     """What one user of a bucket does, pays and costs on the monthly term of
     a configuration (spec sections 4, 8, 9 and 10): with months that differ
-    (section 11), each month of the cycle on its own (nothing carries from
-    one month to the next) and the averages of the months."""
+    or balances carried from month to month (section 11), the averages of
+    the months of a cycle (see carried)."""
+    if config.carries:
+        return carried(bucket, config, econ)
     if len(bucket.months) == 1:
         return month_option(bucket, config, econ)
-    months = [month_option(bucket.in_month(t), config, econ) for t in range(len(bucket.months))]
+    return _averaged([month_option(bucket.in_month(t), config, econ) for t in range(len(bucket.months))])
+
+
+AVERAGED = ("utility", "revenue", "cost", "breakage", "credit_revenue", "unused_pack_credits", "worth", "payments",
+            "granted", "carried")
+
+
+def _averaged(months: list[Option]) -> Option:
+    """The months' averages, each month kept."""
     n = len(months)
     served = {r: sum(m.served[r] for m in months) / n for r in months[0].served}
     hours = {p: sum(m.gpu_hours[p] for m in months) / n for p in months[0].gpu_hours}
-    mean = {name: sum(getattr(m, name) for m in months) / n
-            for name in ("utility", "revenue", "cost", "breakage", "credit_revenue", "unused_pack_credits",
-                         "worth", "payments", "granted")}
+    mean = {name: sum(getattr(m, name) for m in months) / n for name in AVERAGED}
     return replace(months[0], served=served, gpu_hours=hours, months=tuple(months), **mean)
+
+
+def carried(bucket: Bucket, config: Config, econ: Economics) -> Option:
+    """Spec section 11 with balances: a plan with `rollover`, a credit pack
+    `valid` more than a month, or a quota `per year`. The bucket lives three
+    cycles of 12 months (month t's usage times months[t mod N]) from empty
+    balances, month by month; its numbers are the third cycle's averages.
+
+    In a month the free credits are, in the order they are spent, those
+    granted per window, the carried balance, the month's grant and the
+    credits of packs bought before and still valid (oldest first); packs
+    are bought, by section 8, only for what those leave wanted. What is
+    left is kept from the last of them back: newer pack credits, then the
+    grant, then the balance; the window's expire. The new balance is the
+    grant and balance left, at most `rollover` months of grant; the rest
+    expires (breakage). A pack's credits not wanted the month it is bought
+    stay usable `valid - 1` more months (unused when they expire). A quota
+    per year caps the months' included units by what is left of it,
+    renewed every 12 months."""
+    billed = config.billed(bucket.seats)
+    grant = config.for_account(billed).credits or 0.0
+    yearly = {w.of: w.amount * (billed if w.per_seat else 1.0) for w in config.windows if w.period.yearly}
+    # valid pack credits by when they expire (lots[a] at the end of month t + a); beyond the months lived, never
+    lots = [0.0] * (min(config.valid, 3 * CYCLE) - 1)
+    balance, pools, months = 0.0, dict(yearly), []
+    for t in range(3 * CYCLE):
+        if t % CYCLE == 0:
+            pools = dict(yearly)
+        month, left, unused = _month(bucket.in_month(t % len(bucket.months)), config, econ,
+                                     balance + sum(lots), pools)
+        for a in reversed(range(len(lots))):  # what is left stays with the newest pack credits
+            kept = min(lots[a], left)
+            left, lots[a] = left - kept, kept
+        kept_grant = min(grant, left)
+        left = left - kept_grant
+        kept_balance = min(balance, left)
+        window_left = left - kept_balance  # the window credits' share: it expires
+        balance = min(kept_balance + kept_grant, config.rollover * grant)
+        expired = (lots[0] if lots else 0.0) + (unused if config.valid == 1 else 0.0)
+        lots = lots[1:] + [unused] if lots else lots
+        for resource in pools:
+            pools[resource] = pools[resource] - month.included.get(resource, 0.0)
+        months.append(replace(month.option, breakage=window_left + (kept_balance + kept_grant - balance),
+                              unused_pack_credits=expired, carried=balance + sum(lots)))
+    return _averaged(months[2 * CYCLE:])
+
+
+CYCLE = 12  # months in a cycle of a plan that carries balances (spec section 11)
+
+
+@dataclass
+class _Month:
+    option: Option
+    included: dict[str, float]  # units of each resource within its quota
 
 
 def month_option(bucket: Bucket, config: Config, econ: Economics) -> Option:
     """What one user of a bucket does, pays and costs in one month on the
     monthly term of a configuration."""
+    return _month(bucket, config, econ)[0].option
+
+
+def _month(bucket: Bucket, config: Config, econ: Economics, carried_credits: float = 0.0,
+           pools: dict[str, float] | None = None) -> tuple[_Month, float, float]:
+    """One month, with `carried_credits` (a balance and valid pack credits)
+    spent after those granted and what is left of quotas per year in
+    `pools`; and the credits left unspent, and those bought in packs beyond
+    what was wanted."""
     billed = config.billed(bucket.seats)
     fee = config.fee(billed)
     config = config.for_account(billed).in_month(bucket.days, bucket.hours)
+    granted = config.credits or 0.0
+    if carried_credits:
+        config = replace(config, credits=granted + carried_credits)
+    if pools:
+        config = replace(config, quota={r: min(q, pools[r]) if r in pools else q for r, q in config.quota.items()})
     served: dict[str, float] = {}
     payments = 0.0
     included: dict[str, float] = {}
@@ -120,10 +197,11 @@ def month_option(bucket: Bucket, config: Config, econ: Economics) -> Option:
     for r, s in served.items():
         for pool, per_unit in econ.units[r].gpu_hours.items():
             hours[pool] = hours.get(pool, 0.0) + per_unit * s
-    return Option(config.plan, worth - fee - payments, fee + payments, cost, served, hours,
-                  breakage=spent.left, credit_revenue=spent.payments, unused_pack_credits=spent.unused,
-                  worth=worth, payments=payments, seats=bucket.seats, billed_seats=billed,
-                  granted=config.credits or 0.0)
+    option = Option(config.plan, worth - fee - payments, fee + payments, cost, served, hours,
+                    breakage=spent.left, credit_revenue=spent.payments, unused_pack_credits=spent.unused,
+                    worth=worth, payments=payments, seats=bucket.seats, billed_seats=billed,
+                    granted=granted)
+    return _Month(option, included), spent.left, spent.unused
 
 
 def _unit_at(bucket: Bucket, resource: str, worth: float) -> float:

@@ -10,6 +10,8 @@ holds (K, 1, R) arrays: the worth of units, flat or declining (section 9).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from dataclasses import dataclass
@@ -218,41 +220,52 @@ def _packs(wanted: _List, size: np.ndarray, price: np.ndarray) -> np.ndarray:
     return count_while(buys, np.minimum(np.ceil(total / size), MAX_PACKS).astype(np.int64) + 1)
 
 
+class Spent(NamedTuple):
+    """What users do with credits in a month (evaluator.Credits's twin)."""
+
+    units: np.ndarray  # (K, J, R) of rated resources served with credits
+    payments: np.ndarray  # (K, J) paid for credits
+    left: np.ndarray  # (K, J) included credits not spent
+    unused: np.ndarray  # (K, J) credits bought in packs beyond what was wanted
+
+
 def credits(excess: np.ndarray, included: np.ndarray, values: Values, configs: list[Config],
-            resources: list[str], granted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Units of rated resources served with credits, per (K, J, R), and what
-    users pay for credits, per (K, J) (spec section 8, steps 1-4; section 9,
-    step 4 where a rated resource's value declines). `granted`: (K, J)
-    credits included a month (an account's, with credits per seat)."""
+            resources: list[str], granted: np.ndarray) -> Spent:
+    """Units of rated resources served with credits, what users pay for
+    credits, and the credits left and bought unused (spec section 8, steps
+    1-4; section 9, step 4 where a rated resource's value declines).
+    `granted`: (K, J) credits included a month (an account's, with credits
+    per seat)."""
     K, J, R = excess.shape
     bought = np.zeros_like(excess)
-    payments = np.zeros((K, J))
+    payments, left, unused = np.zeros((K, J)), np.zeros((K, J)), np.zeros((K, J))
     js = [j for j, c in enumerate(configs) if c.rates]
     if not js:
-        return bought, payments
+        return Spent(bought, payments, left, unused)
     offers = [configs[j] for j in js]
     rs = [r for r, name in enumerate(resources) if any(name in c.rates for c in offers)]
     rate = np.array([[c.rates.get(resources[r], np.nan) for r in rs] for c in offers])[None]
     unrated = np.isnan(rate)
     rate = np.where(unrated, 1.0, rate)
     e = np.where(unrated, 0.0, excess[:, js][:, :, rs])
-    units, paid = _flat_credits(e, values.first[:, :, rs], rate, unrated, offers, granted[:, js])
+    units, paid, rest, spare = _flat_credits(e, values.first[:, :, rs], rate, unrated, offers, granted[:, js])
     worth = values.take(rs)
     declining = (worth.declines & ~unrated).any(axis=2)
     if declining.any():
-        more, more_paid = _declining_credits(e, included[:, js][:, :, rs], worth, rate, offers, granted[:, js])
-        units = np.where(declining[:, :, None], more, units)
-        paid = np.where(declining, more_paid, paid)
+        more = _declining_credits(e, included[:, js][:, :, rs], worth, rate, offers, granted[:, js])
+        units = np.where(declining[:, :, None], more[0], units)
+        paid, rest, spare = (np.where(declining, b, a) for a, b in zip((paid, rest, spare), more[1:]))
     for i, r in enumerate(rs):
         bought[:, js, r] = units[:, :, i]
-    payments[:, js] = paid
-    return bought, payments
+    payments[:, js], left[:, js], unused[:, js] = paid, rest, spare
+    return Spent(bought, payments, left, unused)
 
 
 def _flat_credits(e: np.ndarray, value: np.ndarray, rate: np.ndarray, unrated: np.ndarray,
-                  configs: list[Config], granted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                  configs: list[Config], granted: np.ndarray) -> tuple[np.ndarray, ...]:
     """Section 8 with flat values: (K, J, P) units bought of the rated
-    resources (in declaration order) and (K, J) payments."""
+    resources (in declaration order), and (K, J) payments, credits left and
+    bought unused."""
     K, J, _ = e.shape
     v = np.broadcast_to(value, e.shape)
     key = np.where(unrated, np.inf, -per_credit_each(v, rate))
@@ -267,7 +280,7 @@ def _flat_credits(e: np.ndarray, value: np.ndarray, rate: np.ndarray, unrated: n
         units[:, :, p] = np.minimum(e[:, :, p], left / rate[:, :, p])
         left = np.maximum(left - units[:, :, p] * rate[:, :, p], 0.0)
     wanted = _List(v, rate, e - units)
-    paid = np.zeros((K, J))
+    paid, unused = np.zeros((K, J)), np.zeros((K, J))
 
     # 3. credit overage: every still-wanted unit worth at least its price in credits
     overage = np.array([np.nan if c.credit_overage is None else c.credit_overage for c in configs])
@@ -284,10 +297,11 @@ def _flat_credits(e: np.ndarray, value: np.ndarray, rate: np.ndarray, unrated: n
         packs = np.where(has_pack, _packs(wanted, size, price), 0)
         units += wanted.reached(np.minimum(packs * size, wanted.total))
         paid = paid + packs * price
+        unused = np.where(has_pack, np.maximum(packs * size - wanted.total, 0.0), 0.0)
 
     restored = np.zeros_like(units)
     np.put_along_axis(restored, order, units, axis=2)
-    return restored, paid
+    return restored, paid, left, unused
 
 
 class _Levels:
@@ -360,12 +374,14 @@ class _Levels:
 
 
 def _declining_credits(e: np.ndarray, inc: np.ndarray, worth: Values, rate: np.ndarray,
-                       configs: list[Config], granted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                       configs: list[Config], granted: np.ndarray) -> tuple[np.ndarray, ...]:
     """Section 9, step 4: (K, J, P) units bought of the rated resources (in
-    declaration order) and (K, J) payments."""
+    declaration order), and (K, J) payments, credits left and bought unused."""
     K, J, _ = e.shape
     levels = _Levels(e, inc, worth, rate)
-    spent = np.minimum(np.broadcast_to(granted, (K, J)), levels.total)
+    granted = np.broadcast_to(granted, (K, J))
+    spent = np.minimum(granted, levels.total)
+    left, unused = np.maximum(granted - levels.total, 0.0), np.zeros((K, J))
     first = levels.reach(spent)
     still = levels.total - spent  # D
     units, paid = first, np.zeros((K, J))
@@ -392,4 +408,5 @@ def _declining_credits(e: np.ndarray, inc: np.ndarray, worth: Values, rate: np.n
         packs = count_while(buys, high)
         units = np.where(has_pack[None, :, None], levels.reach(spent + np.minimum(packs * size, still)), units)
         paid = np.where(has_pack, packs * price, paid)
-    return units, paid
+        unused = np.where(has_pack, np.maximum(packs * size - still, 0.0), 0.0)
+    return units, paid, left, unused

@@ -52,7 +52,8 @@ def describe(model: Model, evaluation: Evaluation) -> Solution:
                 "breakage": chosen.breakage,
                 "windows": {w.period.name: w.period.windows(bucket.days, bucket.hours)
                             for w in evaluation.catalog[chosen.plan].windows},
-                "months": [MonthResult(served=dict(m.served), paid=m.payments) for m in chosen.months],
+                "months": [MonthResult(served=dict(m.served), paid=m.payments, carried=m.carried,
+                                       expired=m.breakage + m.unused_pack_credits) for m in chosen.months],
             })
         segments[bucket.segment].append(entry)
     totals = evaluation.totals
@@ -87,7 +88,7 @@ def _plan(resources: list[str], features: list[str], config) -> PlanResult:
         credits=_granted(config, CREDITS, config.credits),
         rates=dict(config.rates),
         credit_pack=None if config.credit_pack is None else PackResult(
-            size=config.credit_pack[0], price=config.credit_pack[1]),
+            size=config.credit_pack[0], price=config.credit_pack[1], valid=config.valid if config.valid > 1 else None),
         credit_overage=config.credit_overage,
         features=sorted(config.features, key=features.index),
         choices={label: finite(value) for label, value in config.choices},
@@ -95,6 +96,7 @@ def _plan(resources: list[str], features: list[str], config) -> PlanResult:
         min_seats=config.min_seats,
         annual=config.annual,
         per_seat=[r for r in [*resources, CREDITS] if r in config.per_seat],
+        rollover=config.rollover or None,
     )
 
 

@@ -9,13 +9,29 @@ an unlimited quota is null.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_serializer
 
 
 class _Result(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class _Omitting(_Result):
+    """A result some of whose keys are left out of the JSON while null or
+    empty: spec section 11's, so that a file without it gives the JSON it
+    gave before."""
+
+    OMITTED: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit(self, handler):
+        out = handler(self)
+        for key in self.OMITTED:
+            if getattr(self, key) is None or getattr(self, key) in ([], {}):
+                out.pop(key, None)
+        return out
 
 
 class Totals(_Result):
@@ -26,9 +42,11 @@ class Totals(_Result):
     seats: float = 0.0  # their seats (equal to users without seats)
 
 
-class PackResult(_Result):
+class PackResult(_Omitting):
+    OMITTED: ClassVar[tuple[str, ...]] = ("valid",)
     size: float
     price: float
+    valid: float | None = None  # a credit pack's life in months (spec section 11); left out when 1
 
 
 class Amount(_Result):
@@ -57,7 +75,8 @@ def amounts(granted: Granted) -> list[Amount]:
 TieredResult = dict[Literal["graduated", "volume"], list[tuple[float | None, float]]]
 
 
-class PlanResult(_Result):
+class PlanResult(_Omitting):
+    OMITTED: ClassVar[tuple[str, ...]] = ("rollover",)
     offered: bool
     price: float | None = None
     quota: dict[str, Granted] = {}  # null: unlimited; per window: {"amount": 45, "per": "5 hours"} (or a list)
@@ -73,6 +92,7 @@ class PlanResult(_Result):
     min_seats: float | None = None  # the fewest seats an account is billed for
     annual: float | None = None  # the annual term's discount (a fraction); null: monthly only
     per_seat: list[str] = []  # the quotas (by resource) and "credits" written `per seat`
+    rollover: float | None = None  # months of grant unused credits carry (spec section 11); left out when none
     users: float = 0.0
     seats: float = 0.0
     billed_seats: float = 0.0  # the seats its accounts are billed for: max(seats, min seats) each
@@ -131,13 +151,17 @@ class OutsideResult(_Result):
 
 class MonthResult(_Result):
     """One month of a bucket's cycle (spec section 11): units served per
-    user, and paid beyond the fixed fee."""
+    user, paid beyond the fixed fee, and credits carried to the next month
+    (a balance and valid pack credits) and expired."""
 
     served: dict[str, float]
     paid: float
+    carried: float = 0.0
+    expired: float = 0.0
 
 
-class BucketResult(_Result):
+class BucketResult(_Omitting):
+    OMITTED: ClassVar[tuple[str, ...]] = ("windows", "months")
     bucket: int
     users: float
     plan: str | None
@@ -158,15 +182,6 @@ class BucketResult(_Result):
     breakage: float = 0.0  # per user: credits granted but not spent
     windows: dict[str, float] = {}  # W per period its plan grants in (spec section 11); left out when none
     months: list[MonthResult] = []  # with `months`, on a plan: each month of the cycle; left out otherwise
-
-    @model_serializer(mode="wrap")
-    def _without_section_11(self, handler):
-        """A file without periods or months gives the JSON it gave before section 11."""
-        out = handler(self)
-        for key in ("windows", "months"):
-            if not getattr(self, key):
-                out.pop(key, None)
-        return out
 
 
 class GpuResult(_Result):

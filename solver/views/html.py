@@ -4,7 +4,8 @@ anywhere with no network.
 
 Charts: revenue, cost and margin per plan; for each segment, the plan every
 bucket picks and its margin per user (the subsidy picture: light users
-paying for heavy ones); GPU hours against capacity; and for a sweep, the
+paying for heavy ones); month by month, where months differ or credits
+carry (spec section 11); GPU hours against capacity; and for a sweep, the
 objective, the totals and each plan's price and users along the swept axis.
 """
 
@@ -81,6 +82,31 @@ def segment_chart(solution: Solution, segment: str, index: int) -> str:
                                     categoryorder="array", categoryarray=[str(b.bucket) for b in buckets]),
                          yaxis=dict(title="margin per user per month", **_money_axis(solution)))
     return _figure_html(figure, f"segment-{index}")
+
+
+def months_chart(solution: Solution, segment: str, index: int) -> str | None:
+    """Month by month (spec section 11), for the heaviest bucket of a
+    segment on a plan whose months differ or carry balances: units served
+    of each resource, paid beyond the fee, and credits carried and expired."""
+    go, _ = _plotly()
+    chosen = next((b for b in reversed(solution.segments[segment]) if b.months), None)
+    if chosen is None:
+        return None
+    months = [str(t + 1) for t in range(len(chosen.months))]
+    figure = go.Figure([go.Bar(name=f"{r} served", x=months, y=[m.served.get(r, 0.0) for m in chosen.months],
+                               marker_color=PALETTE[i % len(PALETTE)]) for i, r in enumerate(chosen.usage)])
+    for name, key, dash in (("credits carried", "carried", "solid"), ("credits expired", "expired", "dot")):
+        if any(getattr(m, key) for m in chosen.months):
+            figure.add_scatter(name=name, x=months, y=[getattr(m, key) for m in chosen.months], mode="lines+markers",
+                               line=dict(dash=dash, color="#333"))
+    figure.add_scatter(name="paid beyond the fee", x=months, y=[m.paid for m in chosen.months], yaxis="y2",
+                       mode="lines+markers", line=dict(color="#E45756"))
+    figure.update_layout(title=f"{segment}, bucket {chosen.bucket} on {chosen.plan}: month by month",
+                         barmode="group", xaxis=dict(title="month of the cycle", type="category"),
+                         yaxis=dict(title="units, credits"),
+                         yaxis2=dict(title="paid beyond the fee", overlaying="y", side="right",
+                                     **_money_axis(solution)))
+    return _figure_html(figure, f"months-{index}")
 
 
 def gpu_chart(solution: Solution) -> str:
@@ -227,6 +253,12 @@ def render(path: str, solution: Solution, sweep: SweepResult | None = None) -> s
                   "lightest users to its heaviest: the plan it picks (colour) and the margin each of its users "
                   "leaves. Bars below zero are users who cost more than they pay.</p>"]
         parts += [segment_chart(solution, name, i) for i, name in enumerate(solution.segments)]
+        monthly = [chart for i, name in enumerate(solution.segments) if (chart := months_chart(solution, name, i))]
+        if monthly:
+            parts += ["<h2>Month by month</h2><p class=note>Where usage differs from month to month or credits "
+                      "carry over, the heaviest bucket of each segment on such a plan, month by month (the third "
+                      "of three cycles where balances carry); its numbers above are these months' averages.</p>",
+                      *monthly]
         if any(b.outside.source for buckets in solution.segments.values() for b in buckets):
             parts += ["<h2>Competitors</h2><p class=note>Users whose best alternative to the catalog is a "
                       "competitor: those it holds buy no plan; those on a plan must be left at least what the "

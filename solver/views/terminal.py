@@ -72,7 +72,8 @@ def _extras(plan: PlanResult, currency: str) -> str:
     parts = [_overage(r, a, currency) for r, a in plan.overage.items()]
     parts += [f"{count(p.size)} {r} for {price(p.price, currency)}" for r, p in plan.packs.items()]
     if plan.credit_pack is not None:
-        parts.append(f"{count(plan.credit_pack.size)} credits for {price(plan.credit_pack.price, currency)}")
+        valid = f" (valid {exact(plan.credit_pack.valid)} months)" if plan.credit_pack.valid else ""
+        parts.append(f"{count(plan.credit_pack.size)} credits for {price(plan.credit_pack.price, currency)}{valid}")
     if plan.credit_overage is not None:
         parts.append(f"credits at {price(plan.credit_overage, currency)}")
     return ", ".join(parts) or "—"
@@ -94,6 +95,8 @@ def _credits(plan: PlanResult) -> str:
     if not plan.rates:
         return "—"
     granted = _granted(plan, "credits", " a month") if plan.credits else "none included"
+    if plan.rollover:
+        granted += f", rollover {exact(plan.rollover)} months"
     rates = ", ".join(f"{r} {count(n)}" for r, n in plan.rates.items())
     return f"{granted}; {rates} credits each"
 
@@ -226,6 +229,9 @@ def buckets_table(solution: Solution) -> Table:
     windows = any(b.windows for buckets in solution.segments.values() for b in buckets)
     if windows:  # spec section 11: the windows of each period its plan grants in, used in a month
         table.add_column("windows used")
+    carries = any(m.carried for buckets in solution.segments.values() for b in buckets for m in b.months)
+    if carries:  # spec section 11: credits carried to the next month and expired, on average
+        table.add_column("credits carried / expired", justify="right")
     table.add_column("")
     for name, buckets in solution.segments.items():
         for b in buckets:
@@ -234,6 +240,10 @@ def buckets_table(solution: Solution) -> Table:
                 billed = f" ({exact(b.billed_seats)})" if b.billed_seats not in (None, b.seats) else ""
                 head.append(f"{count(b.seats)}{billed}")
             used = [", ".join(f"{exact(round(w, 1))} x {period}" for period, w in b.windows.items())] * windows
+            if carries:
+                n = len(b.months)
+                used.append(f"{count(sum(m.carried for m in b.months) / n)} / "
+                            f"{count(sum(m.expired for m in b.months) / n)}" if n else "")
             if b.plan is None:
                 table.add_row(*head, where(b) or "none", "", "", "", *used, "")
                 continue

@@ -114,10 +114,10 @@ async def test_completion_offers_periods_after_per_and_in_a_figure(client: Langu
     open_document(client, text)
     after_per = await client.text_document_completion_async(lsp.CompletionParams(
         text_document=lsp.TextDocumentIdentifier(uri=URI), position=position(text, "per  }", 4)))
-    assert [item.label for item in after_per.items] == ["seat", "5 hours", "day", "week", "month"]
+    assert [item.label for item in after_per.items] == ["seat", "5 hours", "day", "week", "month", "year"]
     in_figure = await client.text_document_completion_async(lsp.CompletionParams(
         text_document=lsp.TextDocumentIdentifier(uri=URI), position=position(text, ", ) >=", 2)))
-    assert [item.label for item in in_figure.items] == ["5 hours", "day", "week", "month"]
+    assert [item.label for item in in_figure.items] == ["5 hours", "day", "week", "month", "year"]
 
 
 @pytest.mark.asyncio(loop_scope="function")

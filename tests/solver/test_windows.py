@@ -186,7 +186,7 @@ def test_export_leaves_out_prices_beyond_a_window_and_notes_caps(target):
     """)
     out = export(model, solve(model), target)
     assert out["left_out"] == [{"plan": "p", "item": "message", "why": out["left_out"][0]["why"]}]
-    assert "counts usage per window" in out["left_out"][0]["why"]
+    assert "frees units in each window" in out["left_out"][0]["why"]
     assert any("its quota of image, 10 per day, is a cap per window" in n for n in out["notes"])
     assert not any(r["key"].endswith("_message") for r in out["requests"])  # no price for message
     back = planlang.loads(BASE + import_catalog(out, target).split("currency USD", 1)[1]
@@ -228,7 +228,7 @@ def test_the_docs_example_of_windows_checks_and_works_as_described():
     from conftest import ROOT
 
     section = (ROOT / "docs" / "language.md").read_text().split("## Windows", 1)[1].split("\n## ", 1)[0]
-    (block,) = re.findall(r"```text\n(.*?)```", section, flags=re.S)
+    block = re.findall(r"```text\n(.*?)```", section, flags=re.S)[0]  # the windows' (then the balances')
     model = load("resource image { gpu = 2 s on g }\n" + block)
     config = next(c for c in expand_plans(model)["pro"] if dict(c.choices)["credits"] == 1000)
     taken = [p for p in evaluate(model, {"pro": config}).placements if p.option is not None]
