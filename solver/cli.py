@@ -436,6 +436,7 @@ def report(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="the HTML file to write (default report.html, which must not exist yet)")] = None,
     sweep_file: Annotated[Optional[Path], typer.Option("--sweep", help="a sweep written by `planlang sweep -o X.json`, to chart too")] = None,
     solver_name: Annotated[str, typer.Option("--solver", help="highs (default), cbc, highs-pulp or enumerate")] = "highs",
+    bucket: Annotated[Optional[str], typer.Option("--bucket", help="SEGMENT:N: the bucket whose months to chart (default each segment's heaviest on a plan whose months differ or carry)")] = None,
 ) -> None:
     """Write one self-contained HTML page with charts of the optimal catalog."""
     from pydantic import ValidationError
@@ -458,6 +459,7 @@ def report(
         except ValidationError:
             raise reply.fail(f"{sweep_file} is not a sweep written by `planlang sweep -o FILE.json`")
     model, _ = reply.model(file)
+    chosen = _bucket(reply, model, bucket) if bucket is not None else None
     try:
         solution = solve_model(model, options)
     except SolveInputError as error:
@@ -466,8 +468,18 @@ def report(
         from solver.analysis.competitors import competitor_values
 
         solution.competitors = competitor_values(model, solution, options, solve_model)
-    reply.write(target, render(str(file), solution, result))
+    reply.write(target, render(str(file), solution, result, chosen))
     typer.echo(f"wrote {target}", err=True)
+
+
+def _bucket(reply: Reply, model, text: str) -> tuple[str, int]:
+    """`--bucket creator:7`: a segment of the file and one of its buckets."""
+    name, _, number = text.partition(":")
+    segment = model.segments.get(name)
+    if segment is None or not number.isdigit() or not 1 <= int(number) <= segment.bucket_count:
+        known = ", ".join(f"{n}:1..{s.bucket_count}" for n, s in model.segments.items())
+        raise reply.fail(f"--bucket {text}: write SEGMENT:N, one of {known}")
+    return name, int(number)
 
 
 def _columns(reply: Reply, text: str | None) -> dict[str, str] | None:
@@ -508,6 +520,7 @@ def fit(
     json_output: Annotated[bool, typer.Option("--json", help="Print the fitted figures as JSON.")] = False,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the segment blocks to this file.")] = None,
     into: Annotated[Optional[Path], typer.Option("--into", help="Rewrite the users, buckets and usage lines of these segments in this .plan file.")] = None,
+    months: Annotated[bool, typer.Option("--months", help="Also fit `months` from every calendar month the events hold (each against their mean); usage is then the mean month's.")] = False,
 ) -> None:
     """Fit segments (users, buckets, usage) to usage events."""
     from planlang.usage.fit import FitError, expand, fit as fit_events, into as merged, segments_text
@@ -531,9 +544,9 @@ def fit(
         bar, progress = _progress_bar(files)
         if bar is not None:
             with bar:
-                result = fit_events(files, users, month, sizes, _columns(reply, columns), scale, progress)
+                result = fit_events(files, users, month, sizes, _columns(reply, columns), scale, progress, months)
         else:
-            result = fit_events(files, users, month, sizes, _columns(reply, columns), scale)
+            result = fit_events(files, users, month, sizes, _columns(reply, columns), scale, months=months)
         for note in result.notes(users):
             typer.echo(f"planlang: {note}", err=True)
         if json_output:

@@ -42,6 +42,7 @@ COLUMNS = ("user", "time", "resource", "quantity", "account")  # `account` is op
 SEATS = " seats"  # the seats' place among the resources while bucketing (no resource has a space)
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])\Z")
 MAX_BUCKETS = 1000
+MONTHS_NOTE = "# fit: each calendar month's usage against their mean; usage is the mean month's"
 ACTIVE_NOTE = "# fit: days with events, hours from the first to the last event of such a day"
 MEMORY_LIMIT = "2GB"  # DuckDB's share: 100M events fit in under 4 GB in all
 Z90 = NormalDist().inv_cdf(0.9)
@@ -76,6 +77,7 @@ class SegmentFit(BaseModel):
     usage: dict[str, UsageFit]  # per seat, when seats are known
     seats: list[float] | None = None  # per bucket: mean seats of its accounts
     active: tuple[float, float] | None = None  # days with events, and clock hours with events on such a day
+    months: list[float] | None = None  # with --months: each calendar month's usage against their mean
 
 
 class Fit(BaseModel):
@@ -388,18 +390,20 @@ def _run(con, sql: str, files: list[str], progress: Callable[[float], None] | No
 
 def fit(events: str | Path | Iterable[str | Path], users: str | Path | None = None, month: str | None = None,
         buckets: int | dict[str, int] = DEFAULT_BUCKETS, columns: dict[str, str] | None = None,
-        scale: float = 1.0, progress: Callable[[float], None] | None = None) -> Fit:
+        scale: float = 1.0, progress: Callable[[float], None] | None = None, months: bool = False) -> Fit:
     """Segments fitted from usage events. `buckets`: K for every segment, or
     per segment name (others get 10); `scale`: the share of all users the
     log covers (users = count / scale); `progress`: called with DuckDB's
-    percent done while the events are summed."""
+    percent done while the events are summed; `months`: also `months`
+    (spec section 11) from every calendar month the events hold, the usage
+    then being the mean month's (see _months)."""
     files = expand([events] if isinstance(events, (str, Path)) else events)
     if not 0.0 < scale <= 1.0:
         raise FitError("--scale is the share of users the events cover, above 0 and at most 1")
     con = _connect()
     accounts = _events_view(con, files, columns)
     picked = month is None
-    month, condition, months = _month(con, month, files)
+    month, condition, months_held = _month(con, month, files)
     for (resource,) in con.execute(f"SELECT DISTINCT r FROM ev WHERE {condition} ORDER BY r").fetchall():
         if not IDENTIFIER.match(resource) or resource == "credits":
             row = con.execute("SELECT u, r, t_text, q_text FROM ev WHERE r = ? LIMIT 1", [resource]).fetchone()
@@ -453,11 +457,15 @@ def fit(events: str | Path | Iterable[str | Path], users: str | Path | None = No
             out[s].seats = values.get((s, SEATS))
     for s, days, hours in _activity(con, unit, condition):
         out[s].active = (days, hours)
+    if months and len(months_held) > 1:
+        for s, factors in _months(con, unit, sorted(months_held)).items():
+            if s in out and factors[sorted(months_held).index(month)] > 0.0:
+                out[s] = _per_mean_month(out[s], factors, factors[sorted(months_held).index(month)])
     for s, segment in out.items():
         if segment.users > MAX_NUMBER:
             raise FitError(f"--scale {scale:g} makes {segment.users:.6g} users of segment {s}, more than a .plan "
                            f"file can hold ({MAX_NUMBER:.0e})")
-    return Fit(month=month, events=int(count or 0), segments=out, unlisted_users=unlisted, months=months,
+    return Fit(month=month, events=int(count or 0), segments=out, unlisted_users=unlisted, months=months_held,
                picked=picked)
 
 
@@ -475,6 +483,36 @@ def _activity(con, unit: str, condition: str) -> list[tuple[str, float, float]]:
             SELECT u, count(*)::DOUBLE AS days, avg(hours) AS hours FROM daily GROUP BY u)
         SELECT m.s, least(avg(a.days), ?), avg(a.hours)
         FROM members m JOIN activity a USING (u) GROUP BY m.s ORDER BY m.s""", [DAYS_PER_MONTH]).fetchall()
+
+
+def _months(con, unit: str, held: list[str]) -> dict[str, list[float]]:
+    """Per segment, `months = [...]` (spec section 11) in calendar order:
+    each month's total of every resource over the segment's users, against
+    that resource's mean month, averaged over the resources. The language's
+    months move every user of a segment together, so the segment's totals
+    are what they scale. A month the events hold only part of reads low."""
+    rows = con.execute(f"""
+        SELECT m.s, e.r, strftime(e.t, '%Y-%m'), sum(e.q)
+        FROM ev e JOIN members m ON m.u = e.{unit} GROUP BY 1, 2, 3""").fetchall()
+    totals: dict[tuple[str, str], list[float]] = {}
+    for s, r, month, x in rows:
+        totals.setdefault((s, r), [0.0] * len(held))[held.index(month)] = x
+    out: dict[str, list[list[float]]] = {}
+    for (s, _), x in sorted(totals.items()):
+        mean = sum(x) / len(x)
+        if mean > 0.0:
+            out.setdefault(s, []).append([v / mean for v in x])
+    return {s: [sum(f[t] for f in per) / len(per) for t in range(len(held))] for s, per in out.items()}
+
+
+def _per_mean_month(segment: SegmentFit, months: list[float], factor: float) -> SegmentFit:
+    """`segment` fitted on a month `factor` times the mean one, as the mean month with `months`."""
+    usage = {r: u.model_copy(update={
+        "buckets": [v / factor for v in u.buckets], "mean": u.mean / factor, "median": u.median / factor,
+        "p90": u.p90 / factor, "lognormal": None if u.lognormal is None else u.lognormal.model_copy(
+            update={"median": u.lognormal.median / factor, "p90": u.lognormal.p90 / factor})})
+        for r, u in segment.usage.items()}
+    return segment.model_copy(update={"usage": usage, "months": months})
 
 
 def _within_limits(con, files: list[str]) -> None:
@@ -553,10 +591,15 @@ def active_line(segment: SegmentFit) -> str:
     return f"active = {days} {'day' if days == '1' else 'days'}, {hours} {'hour' if hours == '1' else 'hours'}"
 
 
+def months_line(segment: SegmentFit) -> str:
+    return f"months = [{', '.join(number(round(m, 3)) for m in segment.months)}]"
+
+
 def segment_text(name: str, segment: SegmentFit, buckets: int) -> str:
     lines = [f"segment {name} {{", f"  users = {count(segment.users)}", f"  buckets = {buckets}"]
     lines += [f"  {seats_line(segment)}  # accounts' seats; usage is per seat"] if segment.seats else []
     lines += [f"  {active_line(segment)}  {ACTIVE_NOTE}"] if segment.active else []
+    lines += [f"  {months_line(segment)}  {MONTHS_NOTE}"] if segment.months else []
     lines += [f"  {usage_line(r, u)}  {comment(u)}" for r, u in segment.usage.items() if u.zero_share < 1.0]
     return "\n".join(lines + ["}"])
 
@@ -652,6 +695,11 @@ def _segment_edits(text: str, starts: list[int], segment: Segment, fitted: Segme
         edits.append((*extent(starts, active[0]), active_line(fitted)))
     elif fitted.active:
         new.append((active_line(fitted), ACTIVE_NOTE))
+    written = segment.settings("months")
+    if fitted.months and written:
+        edits.append((*extent(starts, written[0]), months_line(fitted)))
+    elif fitted.months:
+        new.append((months_line(fitted), MONTHS_NOTE))
     if new:
         edits.append(after(last, new))
     for usage in segment.usages:

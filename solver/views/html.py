@@ -84,12 +84,14 @@ def segment_chart(solution: Solution, segment: str, index: int) -> str:
     return _figure_html(figure, f"segment-{index}")
 
 
-def months_chart(solution: Solution, segment: str, index: int) -> str | None:
-    """Month by month (spec section 11), for the heaviest bucket of a
-    segment on a plan whose months differ or carry balances: units served
-    of each resource, paid beyond the fee, and credits carried and expired."""
+def months_chart(solution: Solution, segment: str, index: int, number: int | None = None) -> str | None:
+    """Month by month (spec section 11), for bucket `number` of a segment
+    (by default its heaviest on a plan whose months differ or carry
+    balances): units served of each resource, paid beyond the fee, and
+    credits carried and expired."""
     go, _ = _plotly()
-    chosen = next((b for b in reversed(solution.segments[segment]) if b.months), None)
+    buckets = solution.segments[segment]
+    chosen = next((b for b in reversed(buckets) if b.months and number in (None, b.bucket)), None)
     if chosen is None:
         return None
     months = [str(t + 1) for t in range(len(chosen.months))]
@@ -241,8 +243,9 @@ border-bottom: 1px solid #ddd; text-align: left; } .note { color: #555; }
 """
 
 
-def render(path: str, solution: Solution, sweep: SweepResult | None = None) -> str:
-    """The whole page."""
+def render(path: str, solution: Solution, sweep: SweepResult | None = None,
+           bucket: tuple[str, int] | None = None) -> str:
+    """The whole page; `bucket` (segment, number): the one whose months to chart."""
     parts = [f"<h1>{html.escape(path)}</h1>", f"<p>{html.escape(headline(path, solution, timed=False))}</p>"]
     if solution.solved:
         parts += ["<h2>Catalog</h2>",
@@ -253,7 +256,11 @@ def render(path: str, solution: Solution, sweep: SweepResult | None = None) -> s
                   "lightest users to its heaviest: the plan it picks (colour) and the margin each of its users "
                   "leaves. Bars below zero are users who cost more than they pay.</p>"]
         parts += [segment_chart(solution, name, i) for i, name in enumerate(solution.segments)]
-        monthly = [chart for i, name in enumerate(solution.segments) if (chart := months_chart(solution, name, i))]
+        charted = [(i, name) for i, name in enumerate(solution.segments) if bucket is None or name == bucket[0]]
+        monthly = [chart for i, name in charted if (chart := months_chart(solution, name, i, bucket and bucket[1]))]
+        if bucket is not None and not monthly:
+            monthly = [f"<p class=note>Bucket {bucket[1]} of {html.escape(bucket[0])} is on no plan whose months "
+                       "differ or carry credits.</p>"]
         if monthly:
             parts += ["<h2>Month by month</h2><p class=note>Where usage differs from month to month or credits "
                       "carry over, the heaviest bucket of each segment on such a plan, month by month (the third "

@@ -269,6 +269,27 @@ def test_fit_finds_the_days_and_hours_users_are_active(tmp_path):
     assert "active = 4 days, 2 hours" in plan.read_text()
 
 
+def test_fit_months_from_the_calendar_months_of_the_log(tmp_path):
+    # October, November and December: 50, 100 and 150 messages per user, 5 and 15 images
+    rows = ["user,time,resource,quantity"]
+    for month, messages, images in (("10", 50, 5), ("11", 100, 10), ("12", 150, 15)):
+        rows += [f"{u},2026-{month}-03T10:00:00Z,message,{messages * k}" for u, k in (("a", 1), ("b", 3))]
+        rows += [f"{u},2026-{month}-04T10:00:00Z,image,{images}" for u in ("a", "b")]
+    events = tmp_path / "events.csv"
+    events.write_text("\n".join(rows) + "\n")
+    plain = fit(events, month="2026-12", buckets=2).segments["users"]
+    assert plain.months is None and plain.usage["message"].buckets == pytest.approx([150, 450])
+    fitted = fit(events, month="2026-12", buckets=2, months=True).segments["users"]
+    assert fitted.months == pytest.approx([0.5, 1, 1.5])
+    assert fitted.usage["message"].buckets == pytest.approx([100, 300])  # December is 1.5 mean months
+    shown = runner.invoke(app, ["fit", str(events), "--month", "2026-12", "--buckets", "2", "--months"])
+    assert shown.exit_code == 0, shown.output
+    assert "months  = [0.5, 1, 1.5]" in shown.stdout and "usage message = [100, 300]" in shown.stdout
+    model = planlang.loads("resource message { cost = $0.001 }\nresource image { cost = $0.001 }\n" +
+                           shown.stdout.split("\n\n", 1)[1])
+    assert model.segments["users"].months == (0.5, 1, 1.5)
+
+
 def test_into_keeps_a_layout_of_the_users_own(tmp_path):
     path = tmp_path / "events.csv"
     write_events(path, ["a"], {"message": np.array([10.0])})

@@ -142,6 +142,19 @@ def test_the_first_cycle_starts_empty_and_differs_from_the_third():
     assert [m.served["message"] for m in carried(bucket, config, model_economics(model)).months][0] == 1500
 
 
+def test_with_rollover_the_third_cycle_differs_from_the_first():
+    # months [0.5, 1, 1.5] of 1,000 wanted, 1,100 granted, one month of rollover. From empty balances the
+    # first cycle carries 600, 700 and 300 and nothing expires; balances then build up to the steady
+    # third cycle: 700 carried into the light month, 1,300 left of it (200 expire above the 1,100 cap),
+    # 1,200 left of the middle one (100 expire), 700 left of the busy one
+    got = option(ROLLOVER.format(months="[0.5, 1, 1.5]", rollover="  rollover = 1 months")
+                 .replace("credits = 1000", "credits = 1100"))
+    assert [m.carried for m in got.months[:3]] == pytest.approx([1100, 1100, 700])
+    assert [m.breakage for m in got.months[:3]] == pytest.approx([200, 100, 0])
+    assert slice_by_slice([500, 1000, 1500], 1100, 1)[:3] == [500, 1000, 1500]  # every want served
+    assert got.served["message"] == pytest.approx(1000)
+
+
 def test_the_balance_never_exceeds_rollover_months_of_grant():
     # 250 wanted a month (months [0.25, 0.25, ...] of 1,000 scaled: flat), 1,000 granted: 750 left each
     # month; one month of rollover keeps at most 1,000 of it, the rest expires as breakage
@@ -221,6 +234,11 @@ def test_the_report_draws_the_months_of_a_bucket(tmp_path):
     page = out.read_text()
     assert "<h2>Month by month</h2>" in page
     assert "creator, bucket 10 on pro: month by month" in page and "paid beyond the fee" in page
+    chosen = tmp_path / "chosen.html"
+    assert CliRunner().invoke(app, ["report", str(video), "-o", str(chosen), "--bucket", "creator:7"]).exit_code == 0
+    assert "creator, bucket 7 on standard: month by month" in chosen.read_text()
+    refused = CliRunner().invoke(app, ["report", str(video), "-o", str(tmp_path / "x.html"), "--bucket", "creator:11"])
+    assert refused.exit_code == 2 and "one of casual:1..10" in refused.stderr
 
 
 def test_the_docs_example_of_balances_checks():
