@@ -322,9 +322,10 @@ class _Export:
                          "the seat charge's minimum (min_amount_cents) bills the difference"))
 
     def cap_note(self, name: str, plan: PlanResult, resource: str, why: str) -> None:
-        """A quota with nothing sold beyond it is a hard cap: nothing to bill, the product enforces it."""
+        """A quota with nothing sold beyond it is a hard cap: nothing to bill, the product enforces it. (Credits
+        whose sales were left out are not one: the left-out note says what to do.)"""
         quota = plan.quota.get(resource, 0.0)
-        if quota:
+        if quota and (name, resource) not in {(x["plan"], x["item"]) for x in self.left_out}:
             what = f"its grant of {decimal_text(quota)}{_per_seat(plan, resource)} credits a month" if \
                 resource == CREDITS else f"its quota of {decimal_text(quota)}{_per_seat(plan, resource)} {resource}"
             self.note(f"plan {name}: {what} is a hard cap; {why}: enforce the cap in the product")
