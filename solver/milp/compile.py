@@ -21,7 +21,7 @@ from solver.semantics import purchases
 from planlang.model import CREDITS
 from solver.semantics.buckets import Bucket
 from solver.semantics.configs import Config, expand as expand_plans, months_active
-from solver.semantics.evaluator import CYCLE, user_types
+from solver.semantics.evaluator import CYCLE, LIVED, user_types
 from planlang.economics import Economics, economics
 from solver.semantics.ties import contribution_unit, grid_each, utility_unit
 
@@ -149,11 +149,11 @@ def carried_per_user(buckets: list[Bucket], configs: list[Config], econ: Economi
             if w.period.yearly:
                 yearly[:, j, resources.index(w.of)] = w.amount * (billed[:, j] if w.per_seat else 1.0)
     rollover = np.array([c.rollover for c in configs])[None]
-    valid = np.minimum(np.array([c.valid for c in configs])[None], 3 * CYCLE)  # longer: never expires in 36 months
+    valid = np.minimum(np.array([c.valid for c in configs])[None], LIVED + 1)  # as long as the months lived
     lots = np.zeros((K, J, int(valid.max()) - 1))  # lots[:, :, a]: pack credits expiring at the end of month t + a
     balance = np.zeros((K, J))
     total = None
-    for t in range(3 * CYCLE):
+    for t in range(LIVED):
         if t % CYCLE == 0:
             left_of_year = yearly.copy()
         carried = balance

@@ -103,10 +103,11 @@ def carried(bucket: Bucket, config: Config, econ: Economics) -> Option:
     billed = config.billed(bucket.seats)
     grant = config.for_account(billed).credits or 0.0
     yearly = {w.of: w.amount * (billed if w.per_seat else 1.0) for w in config.windows if w.period.yearly}
-    # valid pack credits by when they expire (lots[a] at the end of month t + a); beyond the months lived, never
-    lots = [0.0] * (min(config.valid, 3 * CYCLE) - 1)
+    # valid pack credits by when they expire (lots[a] at the end of month t + a); a life past the months lived
+    # ends with them: a pack of month 0 valid 37 months or more lasts to the end of month 35
+    lots = [0.0] * (min(config.valid, LIVED + 1) - 1)
     balance, pools, months = 0.0, dict(yearly), []
-    for t in range(3 * CYCLE):
+    for t in range(LIVED):
         if t % CYCLE == 0:
             pools = dict(yearly)
         month, left, unused = _month(bucket.in_month(t % len(bucket.months)), config, econ,
@@ -129,6 +130,7 @@ def carried(bucket: Bucket, config: Config, econ: Economics) -> Option:
 
 
 CYCLE = 12  # months in a cycle of a plan that carries balances (spec section 11)
+LIVED = 3 * CYCLE  # months such a plan is lived, from empty balances: its third cycle is averaged
 
 
 @dataclass

@@ -252,3 +252,13 @@ def test_the_docs_example_of_balances_checks():
     config = expand_plans(model)["pro"][0]
     assert config.carries and config.rollover == 2 and config.valid == 12
     assert evaluate(model, {"pro": config}).placements[0].option is not None
+
+
+def test_a_pack_valid_longer_than_the_months_lived_lasts_to_their_end():
+    pack = """
+    segment s {{ users = 1  buckets = 1  usage message = 1100  value message = $0.06 }}
+    plan p {{ price = $15  credits = 1000  rate message = 1  pack credits 5000 for $5 valid {months} months }}
+    """
+    long, endless = option(pack.format(months=48)), option(pack.format(months=12000000000))
+    assert (long.utility, long.payments, long.served) == (endless.utility, endless.payments, endless.served)
+    assert [m.payments for m in long.months] == [0] * 12  # one pack in month 0 lasts 50 months of 100
