@@ -21,7 +21,7 @@ from planlang.model import (
     Require, Resource, Segment, Setting, Span, Term, TieredOverage, Uniform, Unlimited, Usage,
     Values, Worth, number_text,
 )
-from planlang.units import HOURS, HOURS_PER_DAY, MAX_NUMBER, SYMBOLS, currency_matches
+from planlang.units import HOURS_PER_DAY, MAX_NUMBER, SYMBOLS, currency_matches
 
 MAX_BUCKETS = 1000
 MAX_MONTHS = 120  # a cycle of `months` (spec section 11): ten years
@@ -332,14 +332,15 @@ class Checker:
                 self.add(settings["attempts"].key.span, "attempts belongs to an outcome resource: "
                          "add `success = P%` or drop attempts")
 
-    def _active(self, active: Setting) -> None:
+    def _active(self, segment: Segment, active: Setting) -> None:
         """`active = N days, H hours`: N from 1 to 730/24 (every day of a
         month of 730 hours), H from 1 to 24 (spec section 11)."""
         days, hours = active.value, active.second
-        if not 1.0 <= days.value * HOURS[days.unit] / HOURS_PER_DAY <= DAYS_PER_MONTH * (1 + 1e-12):
+        day_count, hour_count = segment.active  # in days and hours, whatever units are written
+        if not 1.0 <= day_count <= DAYS_PER_MONTH * (1 + 1e-12):
             self.add(days.span, f"active days are from 1 to {DAYS_PER_MONTH:.4g} (a month of 730 hours); "
                      f"{_show(days)} days is not")
-        if hours is not None and not 1.0 <= hours.value * HOURS[hours.unit] <= HOURS_PER_DAY:
+        if hours is not None and not 1.0 <= hour_count <= HOURS_PER_DAY:
             self.add(hours.span, f"hours of use on an active day are from 1 to 24; {_show(hours)} {hours.unit} is not")
 
     def _segment(self, segment: Segment) -> None:
@@ -357,7 +358,7 @@ class Checker:
         self._once(segment, lambda i: f"usage of {i.resource.name}" if isinstance(i, Usage) else None)
         self._once(segment, lambda i: f"the value of {i.target.name}" if isinstance(i, Worth) else None)
         if "active" in settings:
-            self._active(settings["active"])
+            self._active(segment, settings["active"])
         if "months" in settings:
             for month in settings["months"].value.items:
                 self._at_least(month, 0, "a month's usage", strict=True)

@@ -458,9 +458,10 @@ def fit(events: str | Path | Iterable[str | Path], users: str | Path | None = No
     for s, days, hours in _activity(con, unit, condition):
         out[s].active = (days, hours)
     if months and len(months_held) > 1:
-        for s, factors in _months(con, unit, sorted(months_held)).items():
-            if s in out and factors[sorted(months_held).index(month)] > 0.0:
-                out[s] = _per_mean_month(out[s], factors, factors[sorted(months_held).index(month)])
+        held = sorted(months_held)
+        for s, factors in _months(con, unit, held).items():
+            if s in out and factors[held.index(month)] > 0.0:
+                out[s] = _per_mean_month(out[s], factors, factors[held.index(month)])
     for s, segment in out.items():
         if segment.users > MAX_NUMBER:
             raise FitError(f"--scale {scale:g} makes {segment.users:.6g} users of segment {s}, more than a .plan "

@@ -93,7 +93,7 @@ def per_user(buckets: list[Bucket], configs: list[Config], econ: Economics,
     carries = [j for j, c in enumerate(configs) if c.carries]
     if not carries:
         return _cycle_per_user(buckets, configs, econ, resources, features, pools)
-    plain = [j for j in range(len(configs)) if j not in set(carries)]
+    plain = [j for j, c in enumerate(configs) if not c.carries]
     parts = [(carries, carried_per_user(buckets, [configs[j] for j in carries], econ, resources, features, pools))]
     if plain:
         parts.append((plain, _cycle_per_user(buckets, [configs[j] for j in plain], econ, resources, features, pools)))
@@ -139,10 +139,8 @@ def carried_per_user(buckets: list[Bucket], configs: list[Config], econ: Economi
     credits by when they expire, what is left of quotas per year), and the
     third cycle's averages."""
     K, J = len(buckets), len(configs)
-    billed = np.maximum(np.array([b.seats for b in buckets])[:, None], np.array([c.min_seats for c in configs])[None])
-    grant = np.array([c.credits or 0.0 for c in configs])[None]
-    grant = np.where(np.array([CREDITS in c.per_seat for c in configs])[None], grant * billed,
-                     np.broadcast_to(grant, (K, J)))
+    billed = _billed(buckets, configs)
+    grant = _grant(configs, billed)
     yearly = np.full((K, J, len(resources)), np.inf)
     for j, config in enumerate(configs):
         for w in config.windows:
@@ -205,16 +203,12 @@ def _month_arrays(buckets: list[Bucket], configs: list[Config], econ: Economics,
     last = _table(buckets, resources, lambda b, r, d: b.last.get(r, b.values.get(r, d)), 0.0)[:, None, :]
     values = purchases.Values(first, last, usage)
     worth = _table(buckets, features, lambda b, f, d: b.features.get(f, d), 0.0)
-    billed = np.maximum(np.array([b.seats for b in buckets])[:, None], np.array([c.min_seats for c in configs])[None])
+    billed = _billed(buckets, configs)
     quota = _table(configs, resources, lambda c, r, d: c.quota.get(r, d), 0.0)[None]
     per_seat = _table(configs, resources, lambda c, r, d: float(r in c.per_seat), 0.0)[None] > 0.0
     if per_seat.any():  # pooled over the account: the amount times the seats billed
         quota = np.where(per_seat, quota * billed[:, :, None], quota)
-    granted = np.array([c.credits or 0.0 for c in configs])[None]
-    credits_per_seat = np.array([CREDITS in c.per_seat for c in configs])[None]
-    granted = np.where(credits_per_seat, granted * billed, granted) if credits_per_seat.any() \
-        else np.broadcast_to(granted, billed.shape)
-    quota, granted = _windows(buckets, configs, resources, billed, quota, granted)
+    quota, granted = _windows(buckets, configs, resources, billed, quota, _grant(configs, billed))
     if carried is not None:
         granted = granted + carried
     if caps is not None:
@@ -244,6 +238,18 @@ def _month_arrays(buckets: list[Bucket], configs: list[Config], econ: Economics,
     gpu_hours = served @ per_unit_hours.reshape(len(resources), len(pools))
     return PerUser(value - fee - payments, fee + payments, cost, gpu_hours, served, value, payments, fee), \
         np.broadcast_to(included, served.shape), spent
+
+
+def _billed(buckets: list[Bucket], configs: list[Config]) -> np.ndarray:
+    """(K, J): the seats each bucket's accounts are billed for on each configuration."""
+    return np.maximum(np.array([b.seats for b in buckets])[:, None], np.array([c.min_seats for c in configs])[None])
+
+
+def _grant(configs: list[Config], billed: np.ndarray) -> np.ndarray:
+    """(K, J): the month's grant of credits (an account's, with credits per seat)."""
+    granted = np.array([c.credits or 0.0 for c in configs])[None]
+    per_seat = np.array([CREDITS in c.per_seat for c in configs])[None]
+    return np.where(per_seat, granted * billed, granted) if per_seat.any() else np.broadcast_to(granted, billed.shape)
 
 
 def _windows(buckets: list[Bucket], configs: list[Config], resources: list[str], billed: np.ndarray,
