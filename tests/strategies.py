@@ -146,7 +146,7 @@ def segment(draw, name: str, resources: list[str], features: list[str], cur: str
         amount = draw(cents) / 100
         last = None
         if target in resources and draw(st.booleans()):  # a value that falls with use to at most the first's
-            last = money(draw(st.integers(0, round(amount * 10_000))) / 10_000, cur)
+            last = money(min(draw(st.integers(0, round(amount * 10_000))) / 10_000, amount), cur)  # 2.61 / 100 < 0.0261
         items.append(Worth(target=ref(target), amount=money(amount, cur), last=last))
     if draw(st.booleans()):
         items.append(Setting(key=ref("outside"), value=money(draw(cents), cur)))
